@@ -66,6 +66,8 @@ CTL_OBJS    := $(call objs_of,tools/cairnctl/*.c)
 BENCH_OBJS  := $(call objs_of,tools/cairn-bench/*.c)
 ECHOD_OBJS  := $(call objs_of,tests/echod/*.c)
 UNIT_OBJS   := $(call objs_of,tests/unit/*.c)
+# Unit tests may exercise a daemon's engine files (everything but its main.c).
+UNIT_DAEMON_OBJS := $(filter-out %/main.o,$(MASTER_OBJS) $(IMAPD_OBJS) $(LMTPD_OBJS))
 
 ALL_OBJS := $(foreach m,$(LIB_MODULES),$(call lib_objs,$(m))) $(MASTER_OBJS) $(IMAPD_OBJS) \
             $(LMTPD_OBJS) $(CTL_OBJS) $(BENCH_OBJS) $(ECHOD_OBJS) $(UNIT_OBJS)
@@ -108,9 +110,9 @@ $(eval $(call bin_rule,$(BIN_CTL),$(CTL_OBJS)))
 $(eval $(call bin_rule,$(BIN_BENCH),$(BENCH_OBJS)))
 $(eval $(call bin_rule,$(BIN_ECHOD),$(ECHOD_OBJS)))
 
-$(UNIT_TESTS): $(UNIT_OBJS) $(LIB_ARCHIVES)
+$(UNIT_TESTS): $(UNIT_OBJS) $(UNIT_DAEMON_OBJS) $(LIB_ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(ALL_LIBS) $(LIBS) -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_DAEMON_OBJS) $(ALL_LIBS) $(LIBS) -lcunit
 
 deps:
 	@tools/install-deps
