@@ -1,11 +1,37 @@
 /*
- * main.c - cairn-bench: placeholder until its issue lands.  It does not pretend to work:
- * it prints usage and exits non-zero.
+ * main.c - cairn-bench: dispatch to a benchmark mode.
+ *
+ *   cairn-bench MODE [options]     (cairn-bench --help lists the modes)
  */
-#include <stdio.h>
+#include "bench.h"
 
-int main(void)
+#include <stdio.h>
+#include <string.h>
+
+/* One line per mode; declare each mode's run function here. */
+static const struct bench_mode bench_modes[] = {
+	{ NULL, NULL, NULL },
+};
+
+static int bench_usage(FILE *out, int code)
 {
-	fprintf(stderr, "cairn-bench: not implemented yet (benchmarks, issues 4 and 5)\n");
-	return 2;
+	fprintf(out, "usage: cairn-bench MODE [options]\n\nmodes:\n");
+	for (const struct bench_mode *m = bench_modes; m->name; m++)
+		fprintf(out, "  %-10s %s\n", m->name, m->summary);
+	if (bench_modes[0].name == NULL)
+		fprintf(out, "  (none built yet)\n");
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return bench_usage(stderr, 2);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return bench_usage(stdout, 0);
+	for (const struct bench_mode *m = bench_modes; m->name; m++)
+		if (strcmp(m->name, argv[1]) == 0)
+			return m->run(argc - 1, argv + 1);
+	fprintf(stderr, "cairn-bench: unknown mode '%s'\n", argv[1]);
+	return bench_usage(stderr, 2);
 }
