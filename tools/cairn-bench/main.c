@@ -9,8 +9,11 @@
 #include <string.h>
 
 /* One line per mode; declare each mode's run function here. */
+int bench_lmtp_run(int argc, char **argv);
+
 static const struct bench_mode bench_modes[] = {
-	{ NULL, NULL, NULL },
+        {"lmtp", "LMTP deliveries: msgs/s, rcpts/s, latency (bench-lmtp.c)", bench_lmtp_run},
+        {NULL, NULL, NULL},
 };
 
 static int bench_usage(FILE *out, int code)
