@@ -11,8 +11,8 @@
 #include <string.h>
 
 /* Copy field [p, p + len) into dst (PLAIN_MAX_FIELD + 1 bytes). */
-static int plain_field(const char *p, size_t len, int may_be_empty, char *dst,
-                       const char *what, const char **error_r)
+static int plain_field(const char *p, size_t len, int may_be_empty, char *dst, const char *what,
+                       const char **error_r)
 {
 	static char errbuf[64];
 	const char *why = NULL;

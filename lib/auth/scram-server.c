@@ -84,8 +84,7 @@ const char *scram_server_authzid(const struct scram_server *s)
  * Read attribute `name=value` at *p (up to the next ',' or end); *p is left on that
  * ',' or at end.  Returns 0, or -1 if the attribute is not there.
  */
-static int scram_attr(const char **p, const char *end, char name, const char **val_r,
-                      size_t *len_r)
+static int scram_attr(const char **p, const char *end, char name, const char **val_r, size_t *len_r)
 {
 	const char *q = *p;
 	if (end - q < 2 || q[0] != name || q[1] != '=')
@@ -272,8 +271,7 @@ static int scram_check_final(struct scram_server *s, const char *p, const char *
 
 /* Verify ClientProof in constant time; on success append server-final to out. */
 static int scram_verify_proof(struct scram_server *s, const char *final, size_t without_len,
-                              const unsigned char *proof, struct buf *out,
-                              const char **error_r)
+                              const unsigned char *proof, struct buf *out, const char **error_r)
 {
 	struct buf am = BUF_INIT;
 	unsigned char sig[SCRAM_KEY_LEN], key[SCRAM_KEY_LEN], stored[SCRAM_KEY_LEN];

@@ -74,8 +74,7 @@ static int scram_iterations_ok(unsigned iterations, const char **error_r)
 }
 
 int scram_record_make_salted(const char *password, const unsigned char *salt, size_t salt_len,
-                             unsigned iterations, struct scram_record *rec_r,
-                             const char **error_r)
+                             unsigned iterations, struct scram_record *rec_r, const char **error_r)
 {
 	memset(rec_r, 0, sizeof(*rec_r));
 	if (!scram_iterations_ok(iterations, error_r))
@@ -130,8 +129,8 @@ void scram_record_format(const struct scram_record *rec, struct buf *out)
 }
 
 /* Decode the base64 field [p, end) into dst, which it must fill exactly if exact. */
-static int scram_field(const char *p, const char *end, unsigned char *dst, size_t size,
-                       int exact, size_t *len_r, const char **error_r)
+static int scram_field(const char *p, const char *end, unsigned char *dst, size_t size, int exact,
+                       size_t *len_r, const char **error_r)
 {
 	size_t len = 0;
 	if (base64_decode_to(p, (size_t)(end - p), dst, size, &len, error_r) < 0)
@@ -168,8 +167,8 @@ int scram_record_parse(const char *text, struct scram_record *rec_r, const char 
 		}
 		iter = iter * 10 + (unsigned long)(*d - '0');
 	}
-	if (colon1 == p || !scram_iterations_ok((unsigned)(iter > SCRAM_MAX_ITERATIONS ? 0 : iter),
-	                                        error_r))
+	if (colon1 == p ||
+	    !scram_iterations_ok((unsigned)(iter > SCRAM_MAX_ITERATIONS ? 0 : iter), error_r))
 		return -1;
 	rec_r->iterations = (unsigned)iter;
 	size_t len;

@@ -42,8 +42,7 @@ int scram_record_make(const char *password, unsigned iterations, struct scram_re
 
 /* The same with a given salt (1..32 bytes): imports and test vectors. */
 int scram_record_make_salted(const char *password, const unsigned char *salt, size_t salt_len,
-                             unsigned iterations, struct scram_record *rec_r,
-                             const char **error_r);
+                             unsigned iterations, struct scram_record *rec_r, const char **error_r);
 
 /*
  * Check a plaintext password (PLAIN, LOGIN) against rec: 1 match, 0 mismatch (also

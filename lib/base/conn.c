@@ -78,7 +78,8 @@ struct conn *conn_new(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == 0) {
 		c->is_socket = 1;
 		sl = sizeof(domain);
-		if (type == SOCK_STREAM && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) == 0 &&
+		if (type == SOCK_STREAM &&
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) == 0 &&
 		    (domain == AF_INET || domain == AF_INET6)) {
 			int one = 1;
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -200,13 +201,12 @@ static ssize_t conn_plain_read(struct conn *c, void *dst, size_t len, const char
 	}
 }
 
-static ssize_t conn_plain_write(struct conn *c, const void *src, size_t len,
-                                const char **error_r)
+static ssize_t conn_plain_write(struct conn *c, const void *src, size_t len, const char **error_r)
 {
 	for (;;) {
 		/* send() with MSG_NOSIGNAL: a vanished client must not kill us by SIGPIPE. */
-		ssize_t n = c->is_socket ? send(c->fd, src, len, MSG_NOSIGNAL)
-		                         : write(c->fd, src, len);
+		ssize_t n =
+		        c->is_socket ? send(c->fd, src, len, MSG_NOSIGNAL) : write(c->fd, src, len);
 		if (n >= 0)
 			return n;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -40,7 +40,8 @@ struct tls_conn {
 	int failed; /* a fatal error happened: SSL_shutdown must not be called */
 };
 
-static char tls_errbuf[512];
+/* Per thread: daemons are single-threaded, but tests run client and server as threads. */
+static _Thread_local char tls_errbuf[512];
 
 /* "what: <OpenSSL's reason>" in a static buffer; drains OpenSSL's error queue. */
 static const char *tls_error(const char *what)
@@ -298,8 +299,8 @@ static int tls_handshake(struct conn *c, struct tls_conn *t, const char **error_
 	}
 }
 
-int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role,
-                   size_t *discarded_r, const char **error_r)
+int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role, size_t *discarded_r,
+                   const char **error_r)
 {
 	if (conn_has_transport(c)) {
 		*error_r = "TLS is already active";
@@ -385,8 +386,8 @@ static int tls_selfsigned_fill(X509 *x, EVP_PKEY *pkey, const char *cn)
 	     X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
 	     X509_gmtime_adj(X509_getm_notAfter(x), 10L * 365 * 86400) != NULL &&
 	     X509_set_pubkey(x, pkey) == 1 &&
-	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-	                                -1, 0) == 1 &&
+	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+	                                0) == 1 &&
 	     X509_set_issuer_name(x, name) == 1;
 	ok = ok && tls_add_ext(x, NID_basic_constraints, "critical,CA:TRUE") == 0 &&
 	     tls_add_ext(x, NID_subject_key_identifier, "hash") == 0 &&
@@ -430,8 +431,9 @@ int tls_selfsigned_write(const char *cert_path, const char *key_path, const char
                          const char **error_r)
 {
 	size_t cn_len = strlen(cn);
-	if (cn_len == 0 || cn_len > 64 || strspn(cn, "abcdefghijklmnopqrstuvwxyz"
-	                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != cn_len) {
+	if (cn_len == 0 || cn_len > 64 ||
+	    strspn(cn, "abcdefghijklmnopqrstuvwxyz"
+	               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != cn_len) {
 		*error_r = "certificate name must be a host name or IP address";
 		return -1;
 	}

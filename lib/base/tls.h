@@ -54,8 +54,8 @@ void tls_ctx_free(struct tls_ctx **ctx);
  * gets the number of bytes thrown away; a server should log a non-zero value.
  * Fails if TLS is already on.  On failure the conn is unusable: close it.
  */
-int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role,
-                   size_t *discarded_r, const char **error_r);
+int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role, size_t *discarded_r,
+                   const char **error_r);
 
 /* 1 if TLS is on for c. */
 int tls_conn_active(const struct conn *c);

@@ -11,8 +11,13 @@
 static void test_rfc4648_vectors(void)
 {
 	static const char *const v[][2] = {
-	        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-	        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+	        {"", ""},
+	        {"f", "Zg=="},
+	        {"fo", "Zm8="},
+	        {"foo", "Zm9v"},
+	        {"foob", "Zm9vYg=="},
+	        {"fooba", "Zm9vYmE="},
+	        {"foobar", "Zm9vYmFy"},
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct buf e = BUF_INIT, d = BUF_INIT;
@@ -48,9 +53,9 @@ static void test_strict(void)
 {
 	const char *err;
 	static const char *const bad[] = {
-	        "Zg",   "Zg=",  "Zg===", "Z===", "Zm9v YmFy", "Zm9\nv", "Zh==", /* pad bits */
+	        "Zg",   "Zg=",      "Zg===", "Z===", "Zm9v YmFy", "Zm9\nv", "Zh==", /* pad bits */
 	        "Zm9=", /* non-zero pad bits */
-	        "=Zm9", "Zg==Zg==", "Zm*v", NULL,
+	        "=Zm9", "Zg==Zg==", "Zm*v",  NULL,
 	};
 	for (int i = 0; bad[i] != NULL; i++) {
 		struct buf d = BUF_INIT;

@@ -79,7 +79,10 @@ static void test_utf8(void)
 {
 	struct plain_creds c;
 	const char *err;
-	CU_ASSERT_EQUAL(parse("\0us\xff" "er\0pass", 10, &c, &err), -1);
+	CU_ASSERT_EQUAL(parse("\0us\xff"
+	                      "er\0pass",
+	                      10, &c, &err),
+	                -1);
 	CU_ASSERT_STRING_EQUAL(err, "PLAIN: authcid not UTF-8");
 	CU_ASSERT_EQUAL(parse("\0user\0p\xc0\xaf", 9, &c, &err), -1); /* overlong '/' */
 	CU_ASSERT_EQUAL(parse("\xe2\x82\0user\0pass", 12, &c, &err), -1); /* truncated */

@@ -107,7 +107,8 @@ static void test_wrong_proof(void)
 	const char *err = NULL;
 	CU_ASSERT_EQUAL(step_str(s, RFC_CLIENT_FIRST, &out, &err), SCRAM_CONTINUE);
 	/* One bit of the proof changed (d -> e in the first base64 character). */
-	CU_ASSERT_EQUAL(step_str(s, RFC_FINAL_NOPROOF ",p=e" RFC_PROOF_TAIL, &out, &err), SCRAM_FAIL);
+	CU_ASSERT_EQUAL(step_str(s, RFC_FINAL_NOPROOF ",p=e" RFC_PROOF_TAIL, &out, &err),
+	                SCRAM_FAIL);
 	CU_ASSERT_EQUAL(out.len, 0);
 	CU_ASSERT_STRING_EQUAL(err, "SCRAM: wrong password (invalid proof)");
 	scram_server_free(&s);
@@ -203,7 +204,8 @@ static void test_malformed_client_first(void)
 	        "n,,n=user",
 	        "n,,n=user,",
 	        "n,,n=user,r=",
-	        "n,,n=user,r=ab\x01" "cd",
+	        "n,,n=user,r=ab\x01"
+	        "cd",
 	        "n,,m=ext,n=user,r=abc",
 	        "n,a=,n=user,r=abc",
 	        "n,,n=\xff\xfe,r=abc",
@@ -429,7 +431,9 @@ static void test_saslprep(void)
 	        {"I\xc2\xadX", "IX"}, /* RFC 4013 examples 1-3 */
 	        {"user", "user"},
 	        {"USER", "USER"},
-	        {"a\xc2\xa0" "b", "a b"}, /* non-ASCII space */
+	        {"a\xc2\xa0"
+	         "b",
+	         "a b"}, /* non-ASCII space */
 	        {"with space", "with space"},
 	        {"caf\xc3\xa9", "caf\xc3\xa9"},
 	        {NULL, NULL},
@@ -442,12 +446,13 @@ static void test_saslprep(void)
 		buf_free(&b);
 	}
 	static const char *const bad[] = {
-	        "\x07",          /* RFC 4013 example 6 */
-	        "",              "\xc2\xad", /* empty after mapping */
-	        "\xc0\xaf",      /* overlong */
-	        "\xed\xa0\x80",  /* surrogate */
-	        "\xee\x80\x80",  /* private use */
-	        "\xef\xbf\xbe",  /* non-character */
+	        "\x07", /* RFC 4013 example 6 */
+	        "",
+	        "\xc2\xad", /* empty after mapping */
+	        "\xc0\xaf", /* overlong */
+	        "\xed\xa0\x80", /* surrogate */
+	        "\xee\x80\x80", /* private use */
+	        "\xef\xbf\xbe", /* non-character */
 	        "a\xe2\x80\x8e", /* LRM: C.8 */
 	        NULL,
 	};
