@@ -10,7 +10,7 @@
 
 /* One line per mode; declare each mode's run function here. */
 static const struct bench_mode bench_modes[] = {
-	{ NULL, NULL, NULL },
+        {NULL, NULL, NULL},
 };
 
 static int bench_usage(FILE *out, int code)
