@@ -104,9 +104,15 @@ static bool is_special(const struct tok *t, char c)
 	return t != NULL && t->kind == TOK_SPECIAL && t->special == c;
 }
 
-/* Read words and dots up to a special other than '.'; spaced: a display phrase
-   (words separated by one space) rather than a local part or domain. */
-static char *read_words(struct addr_parser *ap, bool spaced, const char *stops)
+enum words_mode {
+	WORDS_PHRASE, /* a display name: words separated by one space */
+	WORDS_LOCAL, /* a local part: words and dots, concatenated */
+	WORDS_DOMAIN, /* a domain: like a local part, but a second word ends it */
+};
+
+/* Read words and dots up to one of the specials in stops (or, for a domain, up to a
+   word that follows a word: "a.example junk" is the domain "a.example"). */
+static char *read_words(struct addr_parser *ap, enum words_mode mode, const char *stops)
 {
 	struct buf b;
 	buf_init_arena(&b, ap->arena);
@@ -119,7 +125,9 @@ static char *read_words(struct addr_parser *ap, bool spaced, const char *stops)
 			buf_append_char(&b, t->special);
 			after_dot = t->special == '.';
 		} else {
-			if (spaced && !after_dot && b.len > 0)
+			if (!after_dot && b.len > 0 && mode == WORDS_DOMAIN)
+				break;
+			if (!after_dot && b.len > 0 && mode == WORDS_PHRASE)
 				buf_append_char(&b, ' ');
 			buf_append_str(&b, t->text);
 			after_dot = false;
@@ -149,7 +157,7 @@ static struct mail_address *read_angle_addr(struct addr_parser *ap, char *name)
 	ap->i++; /* '<' */
 	size_t start = ap->i;
 	if (is_special(peek(ap), '@')) {
-		route = read_words(ap, false, ":>;<");
+		route = read_words(ap, WORDS_LOCAL, ":>;<");
 		if (is_special(peek(ap), ':')) {
 			ap->i++;
 		} else {
@@ -157,11 +165,11 @@ static struct mail_address *read_angle_addr(struct addr_parser *ap, char *name)
 			ap->i = start;
 		}
 	}
-	char *local = read_words(ap, false, "@>,;<");
+	char *local = read_words(ap, WORDS_LOCAL, "@>,;<");
 	char *host = NULL;
 	if (is_special(peek(ap), '@')) {
 		ap->i++;
-		host = read_words(ap, false, ">,;<@");
+		host = read_words(ap, WORDS_DOMAIN, ">,;<@");
 	}
 	if (is_special(peek(ap), '>'))
 		ap->i++;
@@ -194,7 +202,7 @@ static bool read_item(struct addr_parser *ap, bool *in_group)
 		*in_group = false;
 		return true;
 	}
-	char *phrase = read_words(ap, true, "<>@,;:");
+	char *phrase = read_words(ap, WORDS_PHRASE, "<>@,;:");
 	t = peek(ap);
 	if (is_special(t, ':') && !*in_group) {
 		ap->i++;
@@ -208,7 +216,7 @@ static bool read_item(struct addr_parser *ap, bool *in_group)
 	} else if (is_special(t, '@')) {
 		/* addr-spec: what looked like a phrase was the local part. */
 		ap->i++;
-		char *host = read_words(ap, false, "<>@,;:");
+		char *host = read_words(ap, WORDS_DOMAIN, "<>@,;:");
 		char *local = phrase ? phrase : arena_strdup(ap->arena, "");
 		a = emit(ap, NULL, NULL, local, host ? host : arena_strdup(ap->arena, ""));
 	} else if (phrase != NULL) {
