@@ -19,6 +19,7 @@ enum tok_kind { TOK_ATOM, TOK_QUOTED, TOK_LITERAL, TOK_COMMENT, TOK_SPECIAL };
 struct tok {
 	enum tok_kind kind;
 	char special; /* for TOK_SPECIAL */
+	bool space_before; /* whitespace preceded it: phrases keep one space there */
 	char *text;
 };
 
@@ -61,16 +62,20 @@ static char *lex_delimited(struct arena *arena, const char *s, size_t len, size_
 static void tokenize(struct addr_parser *ap, const char *s)
 {
 	size_t len = strlen(s), i = 0;
+	bool space = false;
 	ap->toks = arena_alloc(ap->arena, sizeof(struct tok) * (len + 1));
 	ap->n = 0;
 	while (i < len) {
 		char c = s[i];
 		struct tok *t = &ap->toks[ap->n];
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			space = true;
 			i++;
 			continue;
 		}
 		ap->n++;
+		t->space_before = space;
+		space = false;
 		if (c == '"' || c == '(' || c == '[') {
 			t->kind = c == '"' ? TOK_QUOTED : c == '(' ? TOK_COMMENT : TOK_LITERAL;
 			t->text = lex_delimited(ap->arena, s, len, &i, c,
@@ -121,14 +126,14 @@ static char *read_words(struct addr_parser *ap, enum words_mode mode, const char
 	while ((t = peek(ap)) != NULL) {
 		if (t->kind == TOK_SPECIAL && strchr(stops, t->special) != NULL)
 			break;
+		if (mode == WORDS_PHRASE && t->space_before && b.len > 0)
+			buf_append_char(&b, ' ');
 		if (t->kind == TOK_SPECIAL) {
 			buf_append_char(&b, t->special);
 			after_dot = t->special == '.';
 		} else {
 			if (!after_dot && b.len > 0 && mode == WORDS_DOMAIN)
 				break;
-			if (!after_dot && b.len > 0 && mode == WORDS_PHRASE)
-				buf_append_char(&b, ' ');
 			buf_append_str(&b, t->text);
 			after_dot = false;
 		}
@@ -204,7 +209,11 @@ static bool read_item(struct addr_parser *ap, bool *in_group)
 	}
 	char *phrase = read_words(ap, WORDS_PHRASE, "<>@,;:");
 	t = peek(ap);
-	if (is_special(t, ':') && !*in_group) {
+	if (is_special(t, ':') && *in_group) {
+		ap->i++; /* "G: H: x@y;": a group in a group is not allowed; drop "H" */
+		return true;
+	}
+	if (is_special(t, ':')) {
 		ap->i++;
 		emit(ap, NULL, NULL, phrase ? phrase : arena_strdup(ap->arena, ""), NULL);
 		*in_group = true;
