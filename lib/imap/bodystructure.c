@@ -34,8 +34,8 @@ struct part_fields {
 
 enum mime_field { F_TYPE, F_ID, F_DESC, F_ENC, F_MD5, F_DSP, F_LANG, F_LOC, F_COUNT };
 static const char *const field_names[F_COUNT] = {
-	"Content-Type", "Content-ID",	    "Content-Description", "Content-Transfer-Encoding",
-	"Content-MD5",	"Content-Disposition", "Content-Language",    "Content-Location",
+        "Content-Type", "Content-ID",          "Content-Description", "Content-Transfer-Encoding",
+        "Content-MD5",  "Content-Disposition", "Content-Language",    "Content-Location",
 };
 
 static void header_values(struct arena *a, const unsigned char *hdr, size_t len, char **values)
@@ -69,7 +69,7 @@ static char *encoding_token(struct arena *a, const char *v)
 }
 
 static void part_fields_read(struct arena *a, const unsigned char *msg, const struct mail_tree *t,
-			     uint32_t i, struct part_fields *f)
+                             uint32_t i, struct part_fields *f)
 {
 	const struct mail_part *p = &t->parts[i];
 	char *v[F_COUNT];
@@ -199,7 +199,7 @@ static void part_enter(struct render_ctx *c, uint32_t i)
 		const struct mail_part *child = &c->tree->parts[p->first_child];
 		buf_append_char(c->out, ' ');
 		envelope_render(c->out, c->scratch, c->msg + child->header_start,
-				child->body_start - child->header_start);
+		                child->body_start - child->header_start);
 		buf_append_char(c->out, ' ');
 		return;
 	}
@@ -234,8 +234,8 @@ static void part_leave(struct render_ctx *c, uint32_t i)
 	buf_append_char(c->out, ')');
 }
 
-void bodystructure_render(struct buf *out, const unsigned char *msg,
-			  const struct mail_tree *tree, uint32_t root, bool extended)
+void bodystructure_render(struct buf *out, const unsigned char *msg, const struct mail_tree *tree,
+                          uint32_t root, bool extended)
 {
 	struct render_ctx c = {out, arena_new(0), msg, tree, extended};
 	const struct mail_part *parts = tree->parts;

@@ -26,7 +26,7 @@ struct mail_tree;
 /* Append the body structure of part `root` of tree (0 = the whole message) to out;
    extended: BODYSTRUCTURE (with MD5, disposition, language, location), else BODY.
    msg is the message the tree was parsed from.  Iterative: no recursion. */
-void bodystructure_render(struct buf *out, const unsigned char *msg,
-			  const struct mail_tree *tree, uint32_t root, bool extended);
+void bodystructure_render(struct buf *out, const unsigned char *msg, const struct mail_tree *tree,
+                          uint32_t root, bool extended);
 
 #endif

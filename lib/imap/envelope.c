@@ -32,8 +32,8 @@ enum env_field {
 };
 
 static const char *const env_names[ENV_COUNT] = {
-	"Date", "Subject", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "In-Reply-To",
-	"Message-ID",
+        "Date", "Subject", "From", "Sender",      "Reply-To",
+        "To",   "Cc",      "Bcc",  "In-Reply-To", "Message-ID",
 };
 
 static void render_address_list(struct buf *out, const struct mail_address *list)

@@ -55,7 +55,7 @@ static char *decoded_addresses(struct arena *arena, const char *raw)
 
 /* The header fields SEARCH / SORT / THREAD use, and the decoded header text. */
 static void index_header(struct arena *arena, const unsigned char *hdr, size_t len,
-			 struct message_index *idx)
+                         struct message_index *idx)
 {
 	struct buf all = BUF_INIT, v = BUF_INIT;
 	struct mail_header_iter it;
@@ -119,7 +119,7 @@ static void strip_html(struct buf *b)
    input is decoded as can fill the rest of the cap, so a huge part costs no more
    than what is kept. */
 static void search_text_part(struct arena *scratch, const unsigned char *msg,
-			     const struct mail_part *p, struct buf *out)
+                             const struct mail_part *p, struct buf *out)
 {
 	const unsigned char *hdr = msg + p->header_start;
 	size_t hlen = p->body_start - p->header_start;
@@ -156,7 +156,7 @@ static void search_text_part(struct arena *scratch, const unsigned char *msg,
 }
 
 static char *index_search_text(struct arena *arena, const unsigned char *msg,
-			       const struct mail_tree *tree)
+                               const struct mail_tree *tree)
 {
 	struct buf out = BUF_INIT;
 	struct arena *scratch = arena_new(0);
@@ -173,8 +173,7 @@ static char *index_search_text(struct arena *arena, const unsigned char *msg,
 }
 
 int message_index_from_tree(const unsigned char *msg, size_t len, const struct mail_tree *tree,
-			    struct arena *arena, struct message_index *idx_r,
-			    const char **error_r)
+                            struct arena *arena, struct message_index *idx_r, const char **error_r)
 {
 	if (tree->count == 0 || tree->size != len) {
 		*error_r = "part tree does not match the message";
@@ -207,7 +206,7 @@ int message_index_from_tree(const unsigned char *msg, size_t len, const struct m
 }
 
 int message_index_build(const unsigned char *msg, size_t len, struct arena *arena,
-			struct message_index *idx_r, const char **error_r)
+                        struct message_index *idx_r, const char **error_r)
 {
 	if (msg == NULL && len > 0) {
 		*error_r = "no message bytes";
@@ -216,5 +215,5 @@ int message_index_build(const unsigned char *msg, size_t len, struct arena *aren
 	struct mail_tree tree;
 	mail_parse(arena, msg != NULL ? msg : (const unsigned char *)"", len, &tree);
 	return message_index_from_tree(msg != NULL ? msg : (const unsigned char *)"", len, &tree,
-				       arena, idx_r, error_r);
+	                               arena, idx_r, error_r);
 }

@@ -25,7 +25,7 @@ struct message_index {
 	unsigned char *parts;
 	size_t parts_len; /* serialised section map */
 	char *message_id, *in_reply_to, *references, *subject, *from, *to, *cc,
-		*bcc; /* decoded UTF-8, NULL if absent */
+	        *bcc; /* decoded UTF-8, NULL if absent */
 	char *search_headers, *search_text; /* decoded header text / decoded text of the text
 					       parts, for SEARCH; each capped */
 };
@@ -34,12 +34,11 @@ struct message_index {
    impossible input (never for merely malformed mail).  Every string is valid UTF-8
    without NUL (PostgreSQL text accepts it as is). */
 int message_index_build(const unsigned char *msg, size_t len, struct arena *arena,
-			struct message_index *idx_r, const char **error_r);
+                        struct message_index *idx_r, const char **error_r);
 
 /* The same from a tree already parsed from msg (mail_mime.h), e.g. by a parser fed
    while the message was arriving. */
 int message_index_from_tree(const unsigned char *msg, size_t len, const struct mail_tree *tree,
-			    struct arena *arena, struct message_index *idx_r,
-			    const char **error_r);
+                            struct arena *arena, struct message_index *idx_r, const char **error_r);
 
 #endif

@@ -131,8 +131,8 @@ static int step(struct map_reader *r, struct map_rec *node, bool *in_msg, uint64
 	return ret;
 }
 
-static int lookup_text(struct map_reader *r, struct map_rec *node, bool numbered,
-		       const char *s, struct section_range *range_r, const char **error_r)
+static int lookup_text(struct map_reader *r, struct map_rec *node, bool numbered, const char *s,
+                       struct section_range *range_r, const char **error_r)
 {
 	enum section_text t;
 	if (*s == '\0')
@@ -170,7 +170,7 @@ static int lookup_text(struct map_reader *r, struct map_rec *node, bool numbered
 }
 
 int section_lookup(const unsigned char *map, size_t map_len, const char *spec,
-		   struct section_range *range_r, const char **error_r)
+                   struct section_range *range_r, const char **error_r)
 {
 	struct map_reader r = {map, map + map_len, 0};
 	struct map_rec node;
@@ -213,13 +213,13 @@ static bool name_listed(const struct mail_header_field *f, const char *const *na
 }
 
 void section_header_filter(const void *hdr, size_t len, const char *const *names, size_t n,
-			   bool not, struct buf *out)
+                           bool not, struct buf *out)
 {
 	struct mail_header_iter it;
 	struct mail_header_field f;
 	mail_header_iter_init(&it, hdr, len);
 	while (mail_header_iter_next(&it, &f)) {
-		if (name_listed(&f, names, n) == not)
+		if (name_listed(&f, names, n) == not )
 			continue;
 		buf_append(out, f.start, f.len);
 		if (f.start[f.len - 1] != '\n')

@@ -43,12 +43,12 @@ void section_map_build(const struct mail_tree *tree, struct buf *out);
    "HEADER.FIELDS" is ignored) against the map.  0 with *range_r set; -1 with
    *error_r for a syntax error, a part that does not exist, or a corrupt map. */
 int section_lookup(const unsigned char *map, size_t map_len, const char *spec,
-		   struct section_range *range_r, const char **error_r);
+                   struct section_range *range_r, const char **error_r);
 
 /* Append to out the fields of the header block hdr[0..len) whose names are (not:
    are not) among names[0..n) (ASCII case-insensitive), each with its folded lines
    as they stand, then the terminating CRLF, as HEADER.FIELDS[.NOT] returns them. */
 void section_header_filter(const void *hdr, size_t len, const char *const *names, size_t n,
-			   bool not, struct buf *out);
+                           bool not, struct buf *out);
 
 #endif

@@ -33,7 +33,7 @@ struct addr_parser {
 
 /* Read a "..." , (...) or [...] at s[*i], unescaping quoted pairs; comments nest. */
 static char *lex_delimited(struct arena *arena, const char *s, size_t len, size_t *i, char open,
-			   char close)
+                           char close)
 {
 	struct buf b;
 	buf_init_arena(&b, arena);
@@ -79,7 +79,9 @@ static void tokenize(struct addr_parser *ap, const char *s)
 		if (c == '"' || c == '(' || c == '[') {
 			t->kind = c == '"' ? TOK_QUOTED : c == '(' ? TOK_COMMENT : TOK_LITERAL;
 			t->text = lex_delimited(ap->arena, s, len, &i, c,
-						c == '"' ? '"' : c == '(' ? ')' : ']');
+			                        c == '"'   ? '"'
+			                        : c == '(' ? ')'
+			                                   : ']');
 		} else if (strchr("<>@,;:.", c) != NULL || c == ')' || c == ']' || c == '\\') {
 			t->kind = TOK_SPECIAL;
 			t->special = c;
@@ -143,7 +145,7 @@ static char *read_words(struct addr_parser *ap, enum words_mode mode, const char
 }
 
 static struct mail_address *emit(struct addr_parser *ap, char *name, char *route, char *mailbox,
-				 char *host)
+                                 char *host)
 {
 	struct mail_address *a = arena_zalloc(ap->arena, sizeof(*a));
 	a->name = name;
@@ -179,7 +181,7 @@ static struct mail_address *read_angle_addr(struct addr_parser *ap, char *name)
 	if (is_special(peek(ap), '>'))
 		ap->i++;
 	return emit(ap, name, route, local ? local : arena_strdup(ap->arena, ""),
-		    host ? host : arena_strdup(ap->arena, ""));
+	            host ? host : arena_strdup(ap->arena, ""));
 }
 
 /* Skip to the end of the current item (',' or ';' or the end), keeping comments. */
@@ -290,4 +292,3 @@ void mail_address_format_decoded(struct buf *out, const struct mail_address *lis
 			buf_append_char(out, '>');
 	}
 }
-

@@ -139,7 +139,7 @@ static bool is_attr_char(unsigned char c)
 
 /* Merge the continuation segments group[0..n) (sorted by index) into one. */
 static void merge_group(struct arena *arena, struct raw_param *group, size_t n,
-			struct raw_param *out)
+                        struct raw_param *out)
 {
 	bool ext = false;
 	for (size_t i = 0; i < n; i++)
@@ -167,7 +167,7 @@ static void merge_group(struct arena *arena, struct raw_param *group, size_t n,
 	}
 	*out = group[0];
 	out->name = arena_printf(arena, "%.*s%s", (int)group[0].base_len, group[0].name,
-				 ext ? "*" : "");
+	                         ext ? "*" : "");
 	out->value = b.data ? b.data : arena_strdup(arena, "");
 	out->ext = ext;
 	out->idx = -1;
@@ -254,7 +254,7 @@ void mail_content_type_parse(struct arena *arena, const char *value, struct mail
 }
 
 void mail_content_disposition_parse(struct arena *arena, const char *value,
-				    struct mail_content *cd_r)
+                                    struct mail_content *cd_r)
 {
 	struct lex l = {value, value + strlen(value)};
 	memset(cd_r, 0, sizeof(*cd_r));
@@ -316,7 +316,8 @@ unsigned int mail_content_language_parse(struct arena *arena, const char *value,
 {
 	struct lex l = {value, value + strlen(value)};
 	size_t max = strlen(value) / 2 + 1;
-	char **tags = arena_alloc(arena, sizeof(*tags) * (max < MAIL_MAX_PARAMS ? max : MAIL_MAX_PARAMS));
+	char **tags =
+	        arena_alloc(arena, sizeof(*tags) * (max < MAIL_MAX_PARAMS ? max : MAIL_MAX_PARAMS));
 	unsigned int n = 0;
 	while (l.p < l.end && n < MAIL_MAX_PARAMS && n < max) {
 		lex_skip_cfws(&l);

@@ -37,7 +37,7 @@ void mail_content_type_parse(struct arena *arena, const char *value, struct mail
 /* Parse a Content-Disposition value ("token; params"): the token goes in type,
    subtype stays NULL. */
 void mail_content_disposition_parse(struct arena *arena, const char *value,
-				    struct mail_content *cd_r);
+                                    struct mail_content *cd_r);
 
 /* The decoded (UTF-8) value of parameter name (case-insensitive, without '*'), or
    NULL. */

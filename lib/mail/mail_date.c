@@ -60,9 +60,8 @@ static long read_zone(struct date_lex *l)
 	static const struct {
 		const char *name;
 		int hours;
-	} zones[] = {{"UT", 0},	  {"UTC", 0},  {"GMT", 0},  {"Z", 0},	 {"EST", -5},
-		     {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
-		     {"PST", -8}, {"PDT", -7}};
+	} zones[] = {{"UT", 0},   {"UTC", 0},  {"GMT", 0},  {"Z", 0},    {"EST", -5}, {"EDT", -4},
+	             {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
 	if ((*l->p == '+' || *l->p == '-') && isdigit((unsigned char)l->p[1])) {
 		int sign = *l->p++ == '-' ? -1 : 1, n;
 		long hhmm = read_num(l, 4, &n);

@@ -77,7 +77,8 @@ void mail_qp_decode(struct buf *out, const void *data, size_t len, bool rfc2047_
 			buf_append_char(out, (char)c);
 			i++;
 		} else if (i + 2 < len && hex_value(p[i + 1]) >= 0 && hex_value(p[i + 2]) >= 0) {
-			buf_append_char(out, (char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2])));
+			buf_append_char(out,
+			                (char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2])));
 			i += 3;
 		} else if (!rfc2047_q && qp_soft_break(p, i, len) > 0) {
 			i = qp_soft_break(p, i, len);

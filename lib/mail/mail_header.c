@@ -68,11 +68,11 @@ bool mail_header_name_is(const struct mail_header_field *field, const char *name
 void mail_header_value_append(struct buf *out, const unsigned char *value, size_t len)
 {
 	size_t i = 0;
-	while (i < len && (value[i] == ' ' || value[i] == '\t' || value[i] == '\r' ||
-			   value[i] == '\n'))
+	while (i < len &&
+	       (value[i] == ' ' || value[i] == '\t' || value[i] == '\r' || value[i] == '\n'))
 		i++;
 	while (len > i && (value[len - 1] == ' ' || value[len - 1] == '\t' ||
-			   value[len - 1] == '\r' || value[len - 1] == '\n'))
+	                   value[len - 1] == '\r' || value[len - 1] == '\n'))
 		len--;
 	size_t run = i;
 	for (; i < len; i++) {

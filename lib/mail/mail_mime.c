@@ -135,7 +135,7 @@ static void absorb(struct mail_parser *p, const unsigned char *s, size_t n)
 /* Close part i at end (the start of the CRLF before a delimiter, or the end of the
    message); lf_end = LFs before end, last_lf = the byte before end is an LF. */
 static void part_close(struct mail_parser *p, uint32_t i, uint64_t end, uint64_t lf_end,
-		       bool last_lf)
+                       bool last_lf)
 {
 	struct mail_part *part = &p->parts[i];
 	if (part->type == MAIL_PART_MULTIPART && part->nchildren == 0) {
@@ -161,7 +161,8 @@ static int match_boundary(const struct mail_parser *p, size_t content_len, bool 
 		return -1;
 	for (int l = (int)p->nlevels - 1; l >= 0; l--) {
 		const struct mime_level *lv = &p->levels[l];
-		if (content_len < 2 + lv->blen || memcmp(p->prefix + 2, lv->boundary, lv->blen) != 0)
+		if (content_len < 2 + lv->blen ||
+		    memcmp(p->prefix + 2, lv->boundary, lv->blen) != 0)
 			continue;
 		size_t after = 2 + lv->blen;
 		if (content_len >= after + 2 && p->prefix[after] == '-' &&
@@ -206,13 +207,13 @@ static void on_boundary(struct mail_parser *p, unsigned int l, bool close, uint6
 
 /* The effective Content-Type of the header in p->hdr: sets *multipart_r or
    *message_r, and returns the boundary (scratch arena) of a multipart. */
-static const char *header_content_type(struct mail_parser *p, bool in_digest,
-				       bool *multipart_r, bool *digest_r, bool *message_r)
+static const char *header_content_type(struct mail_parser *p, bool in_digest, bool *multipart_r,
+                                       bool *digest_r, bool *message_r)
 {
 	*multipart_r = *digest_r = *message_r = false;
 	char *value = mail_header_get(p->scratch, p->hdr.data ? p->hdr.data : "", p->hdr.len,
-				      "Content-Type");
-	struct mail_content ct;
+	                              "Content-Type");
+	struct mail_content ct = {0};
 	if (value != NULL)
 		mail_content_type_parse(p->scratch, value, &ct);
 	if (value == NULL || ct.type == NULL) {
@@ -239,7 +240,7 @@ static void on_header_end(struct mail_parser *p, uint64_t line_end, bool had_lf)
 	p->aux[i].lf_at_body = p->lf_count + (had_lf ? 1 : 0);
 	p->in_header = false;
 	bool in_digest = part->parent != MAIL_PART_NONE &&
-			 (p->parts[part->parent].flags & MAIL_PART_DIGEST) != 0;
+	                 (p->parts[part->parent].flags & MAIL_PART_DIGEST) != 0;
 	bool multipart, digest, message;
 	const char *boundary = header_content_type(p, in_digest, &multipart, &digest, &message);
 	size_t blen = boundary ? strlen(boundary) : 0;

@@ -21,7 +21,8 @@ static void deep_multipart(struct buf *m, unsigned int depth)
 {
 	buf_append_str(m, "From: deep@example.com\r\nSubject: deep\r\n");
 	for (unsigned int i = 0; i < depth; i++)
-		buf_printf(m, "Content-Type: multipart/mixed; boundary=\"b%u\"\r\n\r\n--b%u\r\n", i, i);
+		buf_printf(m, "Content-Type: multipart/mixed; boundary=\"b%u\"\r\n\r\n--b%u\r\n", i,
+		           i);
 	buf_append_str(m, "Content-Type: text/plain\r\n\r\ninnermost\r\n");
 	for (unsigned int i = depth; i-- > 0;)
 		buf_printf(m, "--b%u--\r\n", i);
@@ -36,7 +37,8 @@ static void deep_rfc822(struct buf *m, unsigned int depth)
 
 static void many_parts(struct buf *m, unsigned int parts)
 {
-	buf_append_str(m, "From: many@example.com\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n");
+	buf_append_str(
+	        m, "From: many@example.com\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n");
 	for (unsigned int i = 0; i < parts; i++)
 		buf_printf(m, "--X\r\nContent-Type: text/plain\r\n\r\npart %u\r\n", i);
 	buf_append_str(m, "--X--\r\n");
@@ -59,8 +61,8 @@ static double time_index(const struct buf *m)
 		const char *error;
 		double t0 = now();
 		CU_ASSERT_EQUAL(message_index_build((const unsigned char *)m->data, m->len, a, &idx,
-						    &error),
-				0);
+		                                    &error),
+		                0);
 		double t = now() - t0;
 		best = t < best ? t : best;
 		arena_free(&a);
@@ -129,11 +131,12 @@ static void test_deep_rfc822(void)
 	struct message_index idx;
 	const char *error;
 	CU_ASSERT_EQUAL_FATAL(
-		message_index_build((const unsigned char *)m.data, m.len, a, &idx, &error), 0);
+	        message_index_build((const unsigned char *)m.data, m.len, a, &idx, &error), 0);
 	CU_ASSERT_EQUAL(count_str(idx.bodystructure, "\"message\" \"rfc822\""), MAIL_MAX_DEPTH);
 	CU_ASSERT_EQUAL(count_str(idx.bodystructure, "\"Subject: level"), 0);
 	CU_ASSERT_EQUAL(count_str(idx.bodystructure, "\"level 99\""), 1);
-	CU_ASSERT_EQUAL(count_str(idx.bodystructure, "\"level 100\""), 1); /* envelope of the last */
+	CU_ASSERT_EQUAL(count_str(idx.bodystructure, "\"level 100\""),
+	                1); /* envelope of the last */
 	CU_ASSERT_EQUAL(count_str(idx.bodystructure, "\"level 101\""), 0);
 	/* BODY[1.1.1...] 100 deep resolves; one more level does not exist. */
 	struct buf spec = BUF_INIT;
@@ -168,7 +171,7 @@ static void test_many_parts(void)
 	struct message_index idx;
 	const char *error;
 	CU_ASSERT_EQUAL_FATAL(
-		message_index_build((const unsigned char *)m.data, m.len, a, &idx, &error), 0);
+	        message_index_build((const unsigned char *)m.data, m.len, a, &idx, &error), 0);
 	CU_ASSERT_EQUAL(count_str(idx.body, "(\"text\""), MAIL_MAX_PARTS - 1);
 	struct section_range r;
 	CU_ASSERT_EQUAL(section_lookup(idx.parts, idx.parts_len, "9999", &r, &error), 0);
@@ -189,8 +192,8 @@ static void check_linear(void (*gen)(struct buf *, unsigned int), unsigned int n
 	CU_ASSERT(ratio < 8.0);
 	CU_ASSERT(tb < 5.0);
 	if (ratio >= 8.0 || tb >= 5.0)
-		fprintf(stderr, "%s: %zu bytes %.4fs, %zu bytes %.4fs\n", what, small.len, ts, big.len,
-			tb);
+		fprintf(stderr, "%s: %zu bytes %.4fs, %zu bytes %.4fs\n", what, small.len, ts,
+		        big.len, tb);
 	buf_free(&small);
 	buf_free(&big);
 }
@@ -205,26 +208,28 @@ static void test_linear_time(void)
 static void test_render_basic(void)
 {
 	const char *msg = "Content-Type: multipart/mixed; boundary=q\r\n\r\n"
-			  "--q\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nab\r\ncd\r\n"
-			  "--q\r\nContent-Type: message/rfc822\r\n\r\nSubject: hi\r\n\r\nx\r\n"
-			  "--q--\r\n";
+	                  "--q\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nab\r\ncd\r\n"
+	                  "--q\r\nContent-Type: message/rfc822\r\n\r\nSubject: hi\r\n\r\nx\r\n"
+	                  "--q--\r\n";
 	struct arena *a = arena_new(0);
 	struct mail_tree t;
 	struct buf b = BUF_INIT;
 	mail_parse(a, msg, strlen(msg), &t);
 	bodystructure_render(&b, (const unsigned char *)msg, &t, 0, false);
 	CU_ASSERT_STRING_EQUAL(
-		buf_cstr(&b),
-		"((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 6 2)"
-		"(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 16 (NIL \"hi\" NIL NIL NIL NIL NIL NIL "
-		"NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 1) 3) "
-		"\"mixed\")");
+	        buf_cstr(&b),
+	        "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 6 2)"
+	        "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 16 (NIL \"hi\" NIL NIL NIL NIL NIL "
+	        "NIL "
+	        "NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 1) 3) "
+	        "\"mixed\")");
 	/* A sub-tree renders on its own: part 2's encapsulated message. */
 	buf_reset(&b);
 	bodystructure_render(&b, (const unsigned char *)msg, &t, t.parts[0].first_child, true);
-	CU_ASSERT_STRING_EQUAL(buf_cstr(&b),
-			       "(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 6 2 NIL "
-			       "NIL NIL NIL)");
+	CU_ASSERT_STRING_EQUAL(
+	        buf_cstr(&b),
+	        "(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 6 2 NIL "
+	        "NIL NIL NIL)");
 	buf_free(&b);
 	arena_free(&a);
 }
@@ -244,7 +249,7 @@ static void test_huge_header(void)
 	struct message_index idx;
 	const char *error;
 	CU_ASSERT_EQUAL_FATAL(
-		message_index_build((const unsigned char *)m.data, m.len, a, &idx, &error), 0);
+	        message_index_build((const unsigned char *)m.data, m.len, a, &idx, &error), 0);
 	CU_ASSERT_EQUAL(idx.header_size, m.len - 6);
 	CU_ASSERT_EQUAL(strlen(idx.subject), 1024 * 1024);
 	CU_ASSERT(strlen(idx.search_headers) <= MESSAGE_INDEX_SEARCH_MAX);
@@ -257,12 +262,12 @@ static void test_huge_header(void)
 }
 
 static const struct unit_test tests[] = {
-	{"render basic and sub-tree", test_render_basic},
-	{"10,000-deep multipart", test_deep_multipart},
-	{"10,000-deep message/rfc822", test_deep_rfc822},
-	{"100,000 parts", test_many_parts},
-	{"huge header", test_huge_header},
-	{"linear time", test_linear_time},
-	{NULL, NULL},
+        {"render basic and sub-tree", test_render_basic},
+        {"10,000-deep multipart", test_deep_multipart},
+        {"10,000-deep message/rfc822", test_deep_rfc822},
+        {"100,000 parts", test_many_parts},
+        {"huge header", test_huge_header},
+        {"linear time", test_linear_time},
+        {NULL, NULL},
 };
 UNIT_SUITE("bodystructure", tests)

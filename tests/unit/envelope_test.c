@@ -33,7 +33,8 @@ static void test_full(void)
 {
 	check("Message-ID: <m@x>\r\nIn-Reply-To: <p@x>\r\nBcc: b@x\r\nCc: c@x\r\nTo: t@x\r\n"
 	      "Reply-To: r@x\r\nSender: s@x\r\nFrom: f@x\r\nSubject: s\r\nDate: d\r\n\r\n",
-	      "(\"d\" \"s\" ((NIL NIL \"f\" \"x\")) ((NIL NIL \"s\" \"x\")) ((NIL NIL \"r\" \"x\")) "
+	      "(\"d\" \"s\" ((NIL NIL \"f\" \"x\")) ((NIL NIL \"s\" \"x\")) ((NIL NIL \"r\" "
+	      "\"x\")) "
 	      "((NIL NIL \"t\" \"x\")) ((NIL NIL \"c\" \"x\")) ((NIL NIL \"b\" \"x\")) \"<p@x>\" "
 	      "\"<m@x>\")");
 }
@@ -54,7 +55,8 @@ static void test_quoting(void)
 {
 	check("Subject: a \"quoted\" \\ word\r\n",
 	      "(NIL \"a \\\"quoted\\\" \\\\ word\" NIL NIL NIL NIL NIL NIL NIL NIL)");
-	check("Subject: caf\xc3\xa9\r\n", "(NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL)");
+	check("Subject: caf\xc3\xa9\r\n",
+	      "(NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL)");
 	check("Subject: folded\r\n line\r\n",
 	      "(NIL \"folded line\" NIL NIL NIL NIL NIL NIL NIL NIL)");
 	struct buf b = BUF_INIT;
@@ -73,11 +75,11 @@ static void test_group(void)
 }
 
 static const struct unit_test tests[] = {
-	{"empty header", test_empty},
-	{"all fields in order", test_full},
-	{"defaults and duplicates", test_defaults_and_duplicates},
-	{"quoted strings and literals", test_quoting},
-	{"groups", test_group},
-	{NULL, NULL},
+        {"empty header", test_empty},
+        {"all fields in order", test_full},
+        {"defaults and duplicates", test_defaults_and_duplicates},
+        {"quoted strings and literals", test_quoting},
+        {"groups", test_group},
+        {NULL, NULL},
 };
 UNIT_SUITE("envelope", tests)

@@ -15,7 +15,7 @@ static void flat(const struct mail_address *l, struct buf *out)
 {
 	for (; l; l = l->next)
 		buf_printf(out, "%s|%s|%s|%s;", l->name ? l->name : "-", l->route ? l->route : "-",
-			   l->mailbox ? l->mailbox : "-", l->host ? l->host : "-");
+		           l->mailbox ? l->mailbox : "-", l->host ? l->host : "-");
 }
 
 static void check(const char *in, const char *want)
@@ -69,7 +69,7 @@ static void test_format_decoded(void)
 	struct arena *a = arena_new(0);
 	struct buf b = BUF_INIT;
 	mail_address_format_decoded(
-		&b, mail_address_parse(a, "=?utf-8?q?J=C3=BCrgen?= <j@x>, G: k@y;, z@w"));
+	        &b, mail_address_parse(a, "=?utf-8?q?J=C3=BCrgen?= <j@x>, G: k@y;, z@w"));
 	CU_ASSERT_STRING_EQUAL(buf_cstr(&b), "J\xc3\xbcrgen <j@x>, G: k@y;, z@w");
 	buf_free(&b);
 	arena_free(&a);
@@ -90,8 +90,8 @@ static void test_long_list(void)
 }
 
 static const struct unit_test tests[] = {
-	{"mailboxes", test_mailboxes}, {"groups", test_groups},
-	{"garbage", test_garbage},     {"decoded form", test_format_decoded},
-	{"long list", test_long_list}, {NULL, NULL},
+        {"mailboxes", test_mailboxes}, {"groups", test_groups},
+        {"garbage", test_garbage},     {"decoded form", test_format_decoded},
+        {"long list", test_long_list}, {NULL, NULL},
 };
 UNIT_SUITE("mail_address", tests)

@@ -48,10 +48,10 @@ static void test_rfc2231(void)
 {
 	struct mail_content c;
 	mail_content_type_parse(a,
-				"application/x; name*2=\"c\"; name*0=\"a\"; name*1=\"b\"; "
-				"f*=utf-8'en'%E2%82%AC%20x; g*0*=iso-8859-1''caf; g*1*=%E9; "
-				"h*0=\"100%\"; h*1*=%41",
-				&c);
+	                        "application/x; name*2=\"c\"; name*0=\"a\"; name*1=\"b\"; "
+	                        "f*=utf-8'en'%E2%82%AC%20x; g*0*=iso-8859-1''caf; g*1*=%E9; "
+	                        "h*0=\"100%\"; h*1*=%41",
+	                        &c);
 	CU_ASSERT_EQUAL_FATAL(c.nparams, 4);
 	CU_ASSERT_STRING_EQUAL(c.params[0].name, "name");
 	CU_ASSERT_STRING_EQUAL(c.params[0].value, "abc");
@@ -94,10 +94,10 @@ static void test_disposition_language(void)
 }
 
 static const struct unit_test tests[] = {
-	{"content-type", test_type},
-	{"RFC 2231 continuations and charsets", test_rfc2231},
-	{"parameter cap", test_many_params},
-	{"disposition and language", test_disposition_language},
-	{NULL, NULL},
+        {"content-type", test_type},
+        {"RFC 2231 continuations and charsets", test_rfc2231},
+        {"parameter cap", test_many_params},
+        {"disposition and language", test_disposition_language},
+        {NULL, NULL},
 };
 UNIT_SUITE_FULL("mail_content", tests, setup, teardown)

@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/xalloc.h"
 #include "imap/message_index.h"
 #include "imap/section.h"
 #include "mail/mail_charset.h"
@@ -70,15 +71,16 @@ static void unescape(const char *s, struct buf *out)
 	}
 }
 
-static const char *const string_keys[] = {"ENVELOPE", "BODYSTRUCTURE", "BODY", "SUBJECT", "FROM",
-					   "TO", "CC", "BCC", "MESSAGE_ID", "IN_REPLY_TO",
-					   "REFERENCES", "SEARCH_TEXT", NULL};
+static const char *const string_keys[] = {
+        "ENVELOPE", "BODYSTRUCTURE", "BODY",        "SUBJECT",    "FROM",        "TO", "CC",
+        "BCC",      "MESSAGE_ID",    "IN_REPLY_TO", "REFERENCES", "SEARCH_TEXT", NULL};
 
 static const char *index_string(const struct message_index *idx, const char *key)
 {
-	const char *const vals[] = {idx->envelope, idx->bodystructure, idx->body, idx->subject,
-				    idx->from, idx->to, idx->cc, idx->bcc, idx->message_id,
-				    idx->in_reply_to, idx->references, idx->search_text};
+	const char *const vals[] = {idx->envelope,    idx->bodystructure, idx->body,
+	                            idx->subject,     idx->from,          idx->to,
+	                            idx->cc,          idx->bcc,           idx->message_id,
+	                            idx->in_reply_to, idx->references,    idx->search_text};
 	for (int i = 0; string_keys[i]; i++)
 		if (strcmp(key, string_keys[i]) == 0)
 			return vals[i];
@@ -92,17 +94,18 @@ static void check(int ok, const char *name, const char *what, const char *got)
 	CU_ASSERT(ok);
 	if (!ok) {
 		failures++;
-		fprintf(stderr, "corpus %s: %s mismatch; got: %s\n", name, what, got ? got : "(null)");
+		fprintf(stderr, "corpus %s: %s mismatch; got: %s\n", name, what,
+		        got ? got : "(null)");
 	}
 }
 
-static void check_section(const char *name, const struct message_index *idx,
-			  const struct buf *msg, const char *spec, const char *value, bool exists)
+static void check_section(const char *name, const struct message_index *idx, const struct buf *msg,
+                          const char *spec, const char *value, bool exists)
 {
 	struct section_range r;
 	const char *error = NULL;
 	int ret = section_lookup(idx->parts, idx->parts_len, strcmp(spec, "ALL") == 0 ? "" : spec,
-				 &r, &error);
+	                         &r, &error);
 	if (!exists) {
 		check(ret < 0 && error != NULL, name, spec, "lookup succeeded");
 		return;
@@ -113,13 +116,13 @@ static void check_section(const char *name, const struct message_index *idx,
 	struct buf want = BUF_INIT;
 	unescape(value, &want);
 	check(r.offset + r.length <= msg->len && r.length == want.len &&
-		      (want.len == 0 || memcmp(msg->data + r.offset, want.data, want.len) == 0),
+	              (want.len == 0 || memcmp(msg->data + r.offset, want.data, want.len) == 0),
 	      name, spec, "(bytes differ)");
 	buf_free(&want);
 }
 
-static void check_fields(const char *name, const struct message_index *idx,
-			 const struct buf *msg, char *list, const char *value, bool not)
+static void check_fields(const char *name, const struct message_index *idx, const struct buf *msg,
+                         char *list, const char *value, bool not )
 {
 	const char *names[32];
 	size_t n = 0;
@@ -132,8 +135,7 @@ static void check_fields(const char *name, const struct message_index *idx,
 	section_header_filter(msg->data + r.offset, r.length, names, n, not, &got);
 	unescape(value, &want);
 	check(got.len == want.len && (got.len == 0 || memcmp(got.data, want.data, got.len) == 0),
-	      name,
-	      not ? "FIELDS_NOT" : "FIELDS", buf_cstr(&got));
+	      name, not ? "FIELDS_NOT" : "FIELDS", buf_cstr(&got));
 	buf_free(&got);
 	buf_free(&want);
 }
@@ -148,7 +150,7 @@ static void check_number(const char *name, const char *key, const char *value, i
 
 /* One expected line against the index. */
 static void check_line(const char *name, const struct message_index *idx, const struct buf *msg,
-		       char *line)
+                       char *line)
 {
 	char *sp = strchr(line, ' ');
 	char *key = line, *value = sp ? sp + 1 : (char *)"";
@@ -163,7 +165,7 @@ static void check_line(const char *name, const struct message_index *idx, const 
 	} else if (strcmp(key, "DATE") == 0) {
 		check_number(name, key, value, idx->sent_date);
 	} else if (strcmp(key, "SECTION") == 0 || strcmp(key, "NOSECTION") == 0 ||
-		   strcmp(key, "FIELDS") == 0 || strcmp(key, "FIELDS_NOT") == 0) {
+	           strcmp(key, "FIELDS") == 0 || strcmp(key, "FIELDS_NOT") == 0) {
 		char *sp2 = strchr(value, ' ');
 		char *rest = sp2 ? sp2 + 1 : (char *)"";
 		if (sp2)
@@ -176,8 +178,9 @@ static void check_line(const char *name, const struct message_index *idx, const 
 		const char *got = index_string(idx, key);
 		struct buf want = BUF_INIT;
 		unescape(value, &want);
-		bool ok = strcmp(value, "NULL") == 0 ? got == NULL
-						     : got != NULL && strcmp(got, buf_cstr(&want)) == 0;
+		bool ok = strcmp(value, "NULL") == 0
+		                  ? got == NULL
+		                  : got != NULL && strcmp(got, buf_cstr(&want)) == 0;
 		check(ok, name, key, got);
 		buf_free(&want);
 	}
@@ -210,11 +213,12 @@ static char **corpus_names(size_t *n_r)
 		size_t len = strlen(e->d_name);
 		if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0)
 			continue;
-		names = realloc(names, sizeof(*names) * (n + 1));
-		names[n++] = strndup(e->d_name, len - 4);
+		names = xrealloc(names, sizeof(*names) * (n + 1));
+		names[n++] = xstrndup(e->d_name, len - 4);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
 	*n_r = n;
 	return names;
 }
@@ -227,15 +231,16 @@ static void load(const char *name, const char *ext, struct buf *out)
 }
 
 static void same_index(const char *name, const struct message_index *a,
-		       const struct message_index *b, size_t chunk)
+                       const struct message_index *b, size_t chunk)
 {
 	char what[64];
 	snprintf(what, sizeof(what), "chunk %zu", chunk);
 	bool ok = a->size == b->size && a->header_size == b->header_size &&
-		  a->body_lines == b->body_lines && a->sent_date == b->sent_date &&
-		  a->parts_len == b->parts_len && memcmp(a->parts, b->parts, a->parts_len) == 0;
+	          a->body_lines == b->body_lines && a->sent_date == b->sent_date &&
+	          a->parts_len == b->parts_len && memcmp(a->parts, b->parts, a->parts_len) == 0;
 	for (int i = 0; string_keys[i]; i++) {
-		const char *x = index_string(a, string_keys[i]), *y = index_string(b, string_keys[i]);
+		const char *x = index_string(a, string_keys[i]),
+		           *y = index_string(b, string_keys[i]);
 		ok = ok && ((x == NULL && y == NULL) || (x && y && strcmp(x, y) == 0));
 	}
 	check(ok, name, what, b->bodystructure);
@@ -243,17 +248,18 @@ static void same_index(const char *name, const struct message_index *a,
 
 /* Index msg from a parser fed chunk bytes at a time. */
 static void index_chunked(const struct buf *msg, size_t chunk, struct arena *arena,
-			  struct message_index *idx)
+                          struct message_index *idx)
 {
 	struct mail_parser *p = mail_parser_new(arena);
 	for (size_t off = 0; off < msg->len; off += chunk)
-		mail_parser_feed(p, msg->data + off, msg->len - off < chunk ? msg->len - off : chunk);
+		mail_parser_feed(p, msg->data + off,
+		                 msg->len - off < chunk ? msg->len - off : chunk);
 	struct mail_tree tree;
 	mail_parser_finish(&p, &tree);
 	const char *error;
 	CU_ASSERT_EQUAL(message_index_from_tree((const unsigned char *)(msg->data ? msg->data : ""),
-						msg->len, &tree, arena, idx, &error),
-			0);
+	                                        msg->len, &tree, arena, idx, &error),
+	                0);
 }
 
 static void corpus_run(bool chunked)
@@ -271,8 +277,8 @@ static void corpus_run(bool chunked)
 		struct message_index idx;
 		const char *error;
 		CU_ASSERT_EQUAL(message_index_build((const unsigned char *)buf_cstr(&msg), msg.len,
-						    arena, &idx, &error),
-				0);
+		                                    arena, &idx, &error),
+		                0);
 		check_clean(names[i], &idx);
 		if (!chunked) {
 			char *save, *text = (char *)buf_cstr(&exp);
@@ -306,8 +312,8 @@ static void test_corpus_chunked(void)
 }
 
 static const struct unit_test tests[] = {
-	{"corpus whole vs expected", test_corpus_whole},
-	{"corpus fed byte by byte and in chunks", test_corpus_chunked},
-	{NULL, NULL},
+        {"corpus whole vs expected", test_corpus_whole},
+        {"corpus fed byte by byte and in chunks", test_corpus_chunked},
+        {NULL, NULL},
 };
 UNIT_SUITE("mail_corpus", tests)

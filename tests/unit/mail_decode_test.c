@@ -69,8 +69,10 @@ static void test_utf8(void)
 }
 
 static const struct unit_test tests[] = {
-	{"base64", test_base64}, {"quoted-printable", test_qp},
-	{"charsets", test_charset}, {"UTF-8 cleanup", test_utf8},
-	{NULL, NULL},
+        {"base64", test_base64},
+        {"quoted-printable", test_qp},
+        {"charsets", test_charset},
+        {"UTF-8 cleanup", test_utf8},
+        {NULL, NULL},
 };
 UNIT_SUITE("mail_decode", tests)

@@ -15,7 +15,7 @@
 static void test_iterate(void)
 {
 	const char *h = " orphan continuation\r\nA: 1\r\n  more\r\nno colon here\r\nB : 2\nC:3\r\n"
-			"\r\nBody: not a header\r\n";
+	                "\r\nBody: not a header\r\n";
 	struct mail_header_iter it;
 	struct mail_header_field f;
 	mail_header_iter_init(&it, h, strlen(h));
@@ -35,7 +35,8 @@ static void test_get_unfold(void)
 	const char *h = "Subject:  one\r\n\ttwo  \r\n three\r\nSubject: dup\r\nX: a\0b\xff\r\n";
 	size_t len = strlen("Subject:  one\r\n\ttwo  \r\n three\r\nSubject: dup\r\nX: a") + 6;
 	CU_ASSERT_STRING_EQUAL(mail_header_get(a, h, len, "subject"), "one\ttwo   three");
-	CU_ASSERT_STRING_EQUAL(mail_header_get(a, h, len, "X"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+	CU_ASSERT_STRING_EQUAL(mail_header_get(a, h, len, "X"), "a\xEF\xBF\xBD"
+	                                                        "b\xEF\xBF\xBD");
 	CU_ASSERT_PTR_NULL(mail_header_get(a, h, len, "Y"));
 	arena_free(&a);
 }
@@ -93,8 +94,11 @@ static void test_dates(void)
 }
 
 static const struct unit_test tests[] = {
-	{"iterate fields", test_iterate},	  {"get and unfold", test_get_unfold},
-	{"RFC 2047 words", test_rfc2047},	  {"RFC 2047 stays linear", test_rfc2047_linear},
-	{"dates", test_dates},			  {NULL, NULL},
+        {"iterate fields", test_iterate},
+        {"get and unfold", test_get_unfold},
+        {"RFC 2047 words", test_rfc2047},
+        {"RFC 2047 stays linear", test_rfc2047_linear},
+        {"dates", test_dates},
+        {NULL, NULL},
 };
 UNIT_SUITE("mail_header", tests)

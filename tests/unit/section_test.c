@@ -12,13 +12,14 @@
 
 #include <string.h>
 
-static const char msg[] = "Subject: top\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
-			  "--o\r\n\r\none\r\n"
-			  "--o\r\nContent-Type: message/rfc822\r\n\r\n"
-			  "Subject: in\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
-			  "--i\r\n\r\ntwo-one\r\n--i\r\n\r\ntwo-two\r\n--i--\r\n"
-			  "--o\r\nContent-Type: message/rfc822\r\n\r\nSubject: leaf\r\n\r\nthree\r\n"
-			  "--o--\r\n";
+static const char msg[] =
+        "Subject: top\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+        "--o\r\n\r\none\r\n"
+        "--o\r\nContent-Type: message/rfc822\r\n\r\n"
+        "Subject: in\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
+        "--i\r\n\r\ntwo-one\r\n--i\r\n\r\ntwo-two\r\n--i--\r\n"
+        "--o\r\nContent-Type: message/rfc822\r\n\r\nSubject: leaf\r\n\r\nthree\r\n"
+        "--o--\r\n";
 
 static void map_of(const char *m, struct buf *map)
 {
@@ -52,7 +53,8 @@ static void test_lookup(void)
 	expect(&map, "", msg);
 	expect(&map, "1", "one");
 	expect(&map, "1.MIME", "\r\n");
-	expect(&map, "2.HEADER", "Subject: in\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n");
+	expect(&map, "2.HEADER",
+	       "Subject: in\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n");
 	expect(&map, "2.1", "two-one");
 	expect(&map, "2.2", "two-two");
 	expect(&map, "2.2.MIME", "\r\n");
@@ -60,7 +62,8 @@ static void test_lookup(void)
 	expect(&map, "3.TEXT", "three");
 	expect(&map, "3.HEADER", "Subject: leaf\r\n\r\n");
 	expect(&map, "3.HEADER.FIELDS (Subject)", "Subject: leaf\r\n\r\n");
-	expect(&map, "header.fields.not (X)", "Subject: top\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n");
+	expect(&map, "header.fields.not (X)",
+	       "Subject: top\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n");
 	expect(&map, "3", "Subject: leaf\r\n\r\nthree");
 	expect(&map, "2.3", NULL);
 	expect(&map, "3.2", NULL);
@@ -84,18 +87,18 @@ static void test_single_part(void)
 	CU_ASSERT(map.len <= 10);
 	struct section_range r;
 	const char *error;
-	CU_ASSERT_EQUAL(section_lookup((const unsigned char *)map.data, map.len, "1", &r, &error), 0);
+	CU_ASSERT_EQUAL(section_lookup((const unsigned char *)map.data, map.len, "1", &r, &error),
+	                0);
 	CU_ASSERT(r.offset == 14 && r.length == 4 && r.text == SECTION_BODY);
-	CU_ASSERT_EQUAL(section_lookup((const unsigned char *)map.data, map.len, "1.MIME", &r,
-				       &error),
-			0);
+	CU_ASSERT_EQUAL(
+	        section_lookup((const unsigned char *)map.data, map.len, "1.MIME", &r, &error), 0);
 	CU_ASSERT(r.offset == 0 && r.length == 14);
 	CU_ASSERT_EQUAL(section_lookup((const unsigned char *)map.data, map.len, "HEADER.FIELDS",
-				       &r, &error),
-			0);
+	                               &r, &error),
+	                0);
 	CU_ASSERT_EQUAL(r.text, SECTION_HEADER_FIELDS);
 	CU_ASSERT_EQUAL(section_lookup((const unsigned char *)map.data, map.len, "2", &r, &error),
-			-1);
+	                -1);
 	buf_free(&map);
 }
 
@@ -110,7 +113,7 @@ static void test_corrupt(void)
 	for (size_t cut = 0; cut < map.len; cut++)
 		for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++)
 			CU_ASSERT(section_lookup((const unsigned char *)map.data, cut, specs[s], &r,
-						 &error) <= 0);
+			                         &error) <= 0);
 	for (size_t i = 0; i < map.len; i++) {
 		for (int v = 0; v < 256; v += 17) {
 			struct buf bad = BUF_INIT;
@@ -118,7 +121,7 @@ static void test_corrupt(void)
 			bad.data[i] = (char)v;
 			for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++)
 				(void)section_lookup((const unsigned char *)bad.data, bad.len,
-						     specs[s], &r, &error);
+				                     specs[s], &r, &error);
 			buf_free(&bad);
 		}
 	}
@@ -143,10 +146,10 @@ static void test_filter(void)
 }
 
 static const struct unit_test tests[] = {
-	{"lookup", test_lookup},
-	{"single-part message", test_single_part},
-	{"corrupt maps", test_corrupt},
-	{"HEADER.FIELDS filter", test_filter},
-	{NULL, NULL},
+        {"lookup", test_lookup},
+        {"single-part message", test_single_part},
+        {"corrupt maps", test_corrupt},
+        {"HEADER.FIELDS filter", test_filter},
+        {NULL, NULL},
 };
 UNIT_SUITE("section", tests)
