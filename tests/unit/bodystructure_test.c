@@ -51,11 +51,11 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Seconds to index m, best of three. */
+/* Seconds to index m, best of five. */
 static double time_index(const struct buf *m)
 {
 	double best = 1e9;
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 5; k++) {
 		struct arena *a = arena_new(0);
 		struct message_index idx;
 		const char *error;
@@ -181,14 +181,21 @@ static void test_many_parts(void)
 	buf_free(&m);
 }
 
-/* Four times the input must cost about four times the time, never sixteen. */
+/* Four times the input must cost about four times the time, never sixteen.  The
+   machine is shared, so a noisy measurement is taken again (up to three times). */
 static void check_linear(void (*gen)(struct buf *, unsigned int), unsigned int n, const char *what)
 {
 	struct buf small = BUF_INIT, big = BUF_INIT;
 	gen(&small, n);
 	gen(&big, n * 4);
-	double ts = time_index(&small), tb = time_index(&big);
-	double ratio = tb / (ts > 1e-4 ? ts : 1e-4);
+	double ts = 0, tb = 0, ratio = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		ts = time_index(&small);
+		tb = time_index(&big);
+		ratio = tb / (ts > 1e-4 ? ts : 1e-4);
+		if (ratio < 8.0 && tb < 5.0)
+			break;
+	}
 	CU_ASSERT(ratio < 8.0);
 	CU_ASSERT(tb < 5.0);
 	if (ratio >= 8.0 || tb >= 5.0)
