@@ -147,7 +147,7 @@ clean:
 	rm -rf $(BUILD)
 
 # libFuzzer targets for the mail parsers (clang; not part of all/check):
-#   make fuzz && build/fuzz/fuzz_message_index -max_total_time=60 tests/corpus
+#   make fuzz && mkdir -p /tmp/fc && build/fuzz/fuzz_message_index -max_total_time=60 /tmp/fc tests/corpus
 FUZZ_LIB_SRCS = lib/base/arena.c lib/base/buf.c lib/base/xalloc.c $(wildcard lib/mail/*.c) \
 	lib/imap/envelope.c lib/imap/bodystructure.c lib/imap/section.c \
 	lib/imap/message_index.c lib/imap/render_util.c

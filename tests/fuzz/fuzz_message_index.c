@@ -4,7 +4,8 @@
  * every string must be clean UTF-8, and every part the map lists must resolve to a
  * range inside the message.
  *
- *   make fuzz && build/fuzz/fuzz_message_index -max_total_time=60 tests/corpus
+ *   make fuzz && build/fuzz/fuzz_message_index -max_total_time=60 NEW_DIR tests/corpus
+ * (new inputs go to the first directory: never tests/corpus itself)
  */
 #include "base/arena.h"
 #include "imap/message_index.h"
