@@ -43,7 +43,6 @@ static void many_parts(struct buf *m, unsigned int parts)
 	buf_append_str(m, "--X--\r\n");
 }
 
-
 static void tree_of(const struct buf *m, struct arena *a, size_t chunk, struct mail_tree *tree)
 {
 	struct mail_parser *p = mail_parser_new(a);
