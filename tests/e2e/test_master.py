@@ -148,6 +148,17 @@ class ServingTest(MasterTestCase):
             self.assertEqual(p.wait(5), 0)
             p.stderr.close()
 
+    def test_bench_connect_through_warm_workers(self):
+        self.m.service("echo", ECHOD, min_idle=2, max_use=0)
+        self.m.start()
+        host, port = self.m.addr("echo")
+        r = subprocess.run([binary("cairn-bench"), "connect", "-e", "-n", "200",
+                            "%s:%d" % (host, port)], stdout=subprocess.PIPE, timeout=30)
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, 0, out)
+        self.assertRegex(out, r"connections=200 failed=0 .*conn_per_s=\d+")
+        self.m.stop()
+
     def test_long_line_is_refused_with_bounded_memory(self):
         self.m.service("echo", ECHOD, min_idle=1)
         self.m.start()
