@@ -139,6 +139,14 @@ static int master_conf_listeners(struct master_conf *conf, const struct config_s
 		}
 		if (l->addr.tls < 0)
 			l->addr.tls = svc->tls;
+		uid_t uid;
+		gid_t gid;
+		if ((l->addr.owner[0] || l->addr.group[0]) &&
+		    privs_lookup(l->addr.owner[0] ? l->addr.owner : NULL,
+		                 l->addr.group[0] ? l->addr.group : NULL, &uid, &gid, &err) < 0) {
+			*error_r = config_error(conf->cfg, e->line, "listen: %s", err);
+			return -1;
+		}
 	}
 	if (svc->nlisten == 0) {
 		*error_r =

@@ -115,6 +115,7 @@ static void test_errors(void)
 	                 "listen = 127.0.0.1:1\n",
 	             8, "already used at line 4");
 	expect_error(SVC "listen = host:1\n", 4, "not a numeric IP address");
+	expect_error(SVC "listen = /tmp/x.sock owner=no-such-user-x\n", 4, "unknown user");
 	expect_error(SVC, 1, "no listen in [service a]");
 	expect_error("[service a]\nlisten = 127.0.0.1:1\nuser = USER\n", 1, "missing cmd");
 	expect_error("[service a]\ncmd = /no/such/binary\n", 2, "No such file or directory");
