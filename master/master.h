@@ -69,7 +69,7 @@ struct master_child {
 	pid_t pid;
 	struct master_service *svc; /* NULL: event command, or its service was removed */
 	struct master_event *ev; /* event command */
-	const char *svc_name; /* for the log even after a reload */
+	char svc_name[64]; /* a copy: the log needs it after a reload frees the config */
 	int avail, ready, retired;
 	unsigned use_count;
 	int64_t started; /* monotonic ms */

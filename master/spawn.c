@@ -107,7 +107,7 @@ int master_spawn_worker(struct master *m, struct master_service *svc)
 		master_worker_child(m, svc);
 	struct master_child *c = master_child_add(m, pid);
 	c->svc = svc;
-	c->svc_name = svc->name;
+	snprintf(c->svc_name, sizeof(c->svc_name), "%s", svc->name);
 	c->avail = 1; /* counted idle until it reports, so one client spawns one worker */
 	svc->total++;
 	svc->avail++;
@@ -154,7 +154,7 @@ int master_spawn_event(struct master *m, struct master_event *ev)
 		master_event_child(m, ev);
 	struct master_child *c = master_child_add(m, pid);
 	c->ev = ev;
-	c->svc_name = ev->name;
+	snprintf(c->svc_name, sizeof(c->svc_name), "%s", ev->name);
 	ev->pid = pid;
 	log_info("event_start", "name=%s pid=%ld", ev->name, (long)pid);
 	return 0;

@@ -100,7 +100,7 @@ static void echod_serve(struct service_context *ctx, const struct service_client
 	if (echod_write(c->fd, "+ echod ready\r\n") < 0)
 		return;
 	for (;;) {
-		char *nl = memchr(buf, '\n', len);
+		char *nl = len > 0 ? memchr(buf, '\n', len) : NULL;
 		if (nl == NULL) {
 			if (len >= sizeof(buf) - 1) {
 				echod_write(c->fd, "ERR line too long\r\n");

@@ -280,7 +280,15 @@ class Master:
             raise AssertionError("processes left after stop: %s" % left)
         if rc != 0:
             raise AssertionError("cairn-master exited %d:\n%s" % (rc, self.log()[-4000:]))
+        self.assert_log_clean()
         return rc
+
+    def assert_log_clean(self):
+        """No sanitizer report (ASan, UBSan, LeakSanitizer) from master or workers."""
+        m = re.search(r"(==\d+==ERROR: \w+Sanitizer|runtime error:|LeakSanitizer)", self.log())
+        if m:
+            raise AssertionError("sanitizer report in the log:\n%s"
+                                 % self.log()[max(0, m.start() - 200):m.start() + 3000])
 
     def kill(self):
         """SIGKILL the master (no clean shutdown) and reap it."""
