@@ -61,14 +61,16 @@ static void master_signals_init(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Fds 0-2 must be open, or pipes and sockets would land there and be clobbered. */
+/*
+ * Fds 0-2 must be open, or pipes and sockets would land there and be clobbered;
+ * anything else inherited from whoever started us must not leak into workers.
+ */
 static void master_std_fds(void)
 {
 	int fd;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
 		;
-	if (fd > STDERR_FILENO)
-		close(fd);
+	close_range(STDERR_FILENO + 1, ~0U, 0);
 }
 
 static int master_pidfile_lock(const char *path)

@@ -145,7 +145,8 @@ void master_apply(struct master *m, struct master_conf *new_conf)
 				c->ev->pid = c->pid;
 		}
 	master_events_schedule(new_conf, old);
-	master_close_conf(old, 0);
+	/* What new_conf did not take is gone: close it and remove its socket files. */
+	master_close_conf(old, 1);
 	master_conf_free(&old);
 	m->conf = new_conf;
 }
