@@ -22,11 +22,32 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t service_stop_flag;
+/* Listener fds, closed by the first stop signal (close() is async-signal-safe). */
+static int service_listen_fds[SERVICE_MAX_LISTEN];
+static volatile sig_atomic_t service_listen_count;
 
+/*
+ * Stop request.  Closing the listeners here, not when serve() returns, means a
+ * busy worker of a removed service (or of a stopping master) no longer holds the
+ * port open, so new clients are refused or go to the new workers instead of
+ * queueing behind a long session.  Only the first signal closes: after that the
+ * fd numbers may belong to the daemon.
+ */
 static void service_on_stop(int sig)
 {
 	(void)sig;
+	if (!service_stop_flag)
+		for (int i = 0; i < service_listen_count; i++)
+			close(service_listen_fds[i]);
+	service_listen_count = 0;
 	service_stop_flag = 1;
+}
+
+void service_signals_listeners(const struct service_state *st)
+{
+	for (int i = 0; i < st->nlisten; i++)
+		service_listen_fds[i] = st->listeners[i].fd;
+	service_listen_count = st->nlisten;
 }
 
 void service_signals_init(void)
@@ -201,7 +222,7 @@ void service_loop(struct service_state *st)
 		if (fd < 0) {
 			/* Another worker won the race (EAGAIN) or the client left already. */
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
+			    errno != ECONNABORTED && !service_stop_flag)
 				log_warn("accept_failed", "error=%s", log_q(strerror(errno)));
 			continue;
 		}

@@ -31,6 +31,8 @@ struct service_state {
 
 /* Install the worker's signal handlers (SIGTERM/SIGINT stop, SIGPIPE/SIGHUP ignored). */
 void service_signals_init(void);
+/* Tell the stop handler which listener fds to close on the first SIGTERM. */
+void service_signals_listeners(const struct service_state *st);
 /* Accept and serve clients until max_use, idle_timeout or a stop request. */
 void service_loop(struct service_state *st);
 

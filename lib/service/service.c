@@ -204,6 +204,7 @@ static void service_setup(struct service_state *st, const struct service_args *a
 	                           : service_listeners_from_env(st, &error);
 	if (r < 0)
 		log_fatal("startup_error", "error=%s", log_q(error));
+	service_signals_listeners(st);
 }
 
 int service_main(int argc, char **argv, const struct service_callbacks *cb)

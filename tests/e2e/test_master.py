@@ -255,19 +255,23 @@ class ReloadTest(MasterTestCase):
         live = Echo(self.m.addr("echo"))
         self.assertEqual(live.cmd("before"), "before")
         gone_addr = self.m.addr("gone")
+        gone_live = Echo(gone_addr)
         self.m.service("echo", ECHOD, min_idle=3)
         self.m.remove_section("service", "gone")
         self.m.service("added", ECHOD, min_idle=2)
         self.assertTrue(self.m.reload())
         self.m.wait_workers("added", 2)
-        self.m.wait_workers("gone", 0)
         self.assertEqual(live.cmd("after"), "after", "live connection undisturbed")
+        self.assertEqual(gone_live.cmd("still"), "still", "removed service: client served")
+        # Its busy worker closed the listener on SIGTERM: new clients are refused.
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(gone_addr, timeout=2)
+        gone_live.close()
+        self.m.wait_workers("gone", 0)
         # New workers: 3 idle plus the old one still serving `live`.
         self.m.wait_workers("echo", 4)
         live.close()
         self.m.wait_workers("echo", 3)
-        with self.assertRaises(ConnectionRefusedError):
-            socket.create_connection(gone_addr, timeout=2)
         c = Echo(self.m.addr("added"))
         self.assertEqual(c.cmd("new"), "new")
         c.close()
