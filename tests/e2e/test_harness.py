@@ -68,7 +68,11 @@ class HarnessCleanupTest(unittest.TestCase):
         while time.time() < deadline and datadir is None:
             for pid in subprocess.run(["pgrep", "-P", str(p.pid)], stdout=subprocess.PIPE
                                       ).stdout.split():
-                cmd = open("/proc/%d/cmdline" % int(pid), "rb").read().split(b"\0")
+                try:
+                    with open("/proc/%d/cmdline" % int(pid), "rb") as f:
+                        cmd = f.read().split(b"\0")
+                except FileNotFoundError:  # a short-lived child (pg_isready) ended
+                    continue
                 if cmd and cmd[0].endswith(b"postgres"):
                     datadir = cmd[cmd.index(b"-D") + 1].decode()
             time.sleep(0.1)

@@ -9,7 +9,9 @@
 #include <string.h>
 
 /* One line per mode; declare each mode's run function here. */
+int bench_connect_run(int argc, char **argv);
 static const struct bench_mode bench_modes[] = {
+        {"connect", "sequential connect+greeting+close cycles per second", bench_connect_run},
         {NULL, NULL, NULL},
 };
 
