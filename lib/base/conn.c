@@ -35,6 +35,7 @@
 
 struct conn {
 	int fd;
+	int owns_fd;
 	int is_socket;
 	int read_timeout_ms;
 	int write_timeout_ms;
@@ -69,6 +70,7 @@ struct conn *conn_new(int fd)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
+	c->owns_fd = 1;
 	c->read_timeout_ms = -1;
 	c->write_timeout_ms = CONN_DEFAULT_WRITE_MS;
 	buf_init(&c->out);
@@ -91,6 +93,13 @@ struct conn *conn_new(int fd)
 	return c;
 }
 
+struct conn *conn_new_borrowed(int fd)
+{
+	struct conn *c = conn_new(fd);
+	c->owns_fd = 0;
+	return c;
+}
+
 void conn_free(struct conn **cp)
 {
 	struct conn *c = *cp;
@@ -98,7 +107,7 @@ void conn_free(struct conn **cp)
 		return;
 	if (c->tr != NULL)
 		c->tr->close(c->tr_ctx);
-	if (c->fd >= 0)
+	if (c->owns_fd && c->fd >= 0)
 		close(c->fd);
 	XFREE(c->in);
 	buf_free(&c->out);

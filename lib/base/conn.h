@@ -45,7 +45,16 @@ enum conn_status {
  */
 struct conn *conn_new(int fd);
 
-/* Send TLS close_notify if TLS is on (best effort), close the fd, free; *c = NULL. */
+/*
+ * The same, but conn_free() leaves the fd open: for lib/service serve() callbacks,
+ * whose skeleton closes the client socket itself after serve() returns.
+ */
+struct conn *conn_new_borrowed(int fd);
+
+/*
+ * Send TLS close_notify if TLS is on (best effort), close the fd (unless borrowed),
+ * free; *c = NULL.  Unflushed output is dropped: flush first.
+ */
 void conn_free(struct conn **c);
 
 /* The fd, for poll()ing it together with other fds (e.g. during IDLE). */

@@ -559,6 +559,21 @@ static void test_tcp_nodelay(void)
 	close(ls);
 }
 
+static void test_borrowed_fd(void)
+{
+	int peer;
+	int sv[2];
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	peer = sv[1];
+	struct conn *c = conn_new_borrowed(sv[0]);
+	conn_free(&c);
+	CU_ASSERT_EQUAL(fcntl(sv[0], F_GETFD), 0); /* still open */
+	c = conn_new(sv[0]);
+	conn_free(&c);
+	CU_ASSERT_EQUAL(fcntl(sv[0], F_GETFD), -1); /* closed */
+	close(peer);
+}
+
 static const struct unit_test conn_tests[] = {
         {"whole_lines", test_whole_lines},
         {"byte_by_byte", test_byte_by_byte},
@@ -577,6 +592,7 @@ static const struct unit_test conn_tests[] = {
         {"write_timeout_sticky", test_write_timeout_sticky},
         {"write_to_closed_peer", test_write_to_closed_peer},
         {"tcp_nodelay", test_tcp_nodelay},
+        {"borrowed_fd", test_borrowed_fd},
         {NULL, NULL},
 };
 UNIT_SUITE("conn", conn_tests)
