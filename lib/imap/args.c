@@ -41,8 +41,7 @@ static bool imap_args_astring_atom(const struct imap_arg *a, bool wild)
 
 bool imap_arg_get_string(const struct imap_arg *a, const char **str_r, size_t *len_r)
 {
-	if (a == NULL || (a->type != IMAP_ARG_QUOTED && a->type != IMAP_ARG_LITERAL) ||
-	    a->literal8)
+	if (a == NULL || (a->type != IMAP_ARG_QUOTED && a->type != IMAP_ARG_LITERAL) || a->literal8)
 		return false;
 	*str_r = a->str;
 	*len_r = a->len;
@@ -108,8 +107,7 @@ bool imap_arg_get_number64(const struct imap_arg *a, uint64_t *n_r)
 	return imap_args_digits(a, UINT64_C(0x7fffffffffffffff), n_r);
 }
 
-bool imap_arg_get_list(const struct imap_arg *a, const struct imap_arg **first_r,
-                       unsigned *count_r)
+bool imap_arg_get_list(const struct imap_arg *a, const struct imap_arg **first_r, unsigned *count_r)
 {
 	if (a == NULL || a->type != IMAP_ARG_LIST)
 		return false;
@@ -224,8 +222,8 @@ static int imap_args_add_flag(const struct imap_arg *a, struct arena *arena,
 	return 0;
 }
 
-int imap_arg_get_flags(const struct imap_arg *a, struct arena *arena,
-                       struct imap_flag_set *flags_r, const char **error_r)
+int imap_arg_get_flags(const struct imap_arg *a, struct arena *arena, struct imap_flag_set *flags_r,
+                       const char **error_r)
 {
 	unsigned cap = 0;
 

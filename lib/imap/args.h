@@ -86,8 +86,8 @@ struct imap_flag_set {
  * reported so the caller can refuse it) or a valid keyword (flags.h).
  * Refused: \* and any other "\name", malformed keywords, non-atoms.
  */
-int imap_arg_get_flags(const struct imap_arg *a, struct arena *arena,
-                       struct imap_flag_set *flags_r, const char **error_r);
+int imap_arg_get_flags(const struct imap_arg *a, struct arena *arena, struct imap_flag_set *flags_r,
+                       const char **error_r);
 
 /* An APPEND date-time (a quoted string, imap_date.h). */
 int imap_arg_get_datetime(const struct imap_arg *a, time_t *t_r, int *tz_min_r,

@@ -71,8 +71,7 @@ static bool imap_expect(const char *s, size_t len, size_t *pos, char c)
 }
 
 /* "D-Mon-YYYY" / "DD-Mon-YYYY" (and " D-..." when space_day) -> days since epoch. */
-static bool imap_parse_day(const char *s, size_t len, size_t *pos, bool space_day,
-                           int64_t *days_r)
+static bool imap_parse_day(const char *s, size_t len, size_t *pos, bool space_day, int64_t *days_r)
 {
 	unsigned d, m, y;
 
@@ -123,8 +122,7 @@ static bool imap_parse_zone(const char *s, size_t len, size_t *pos, int *tz_min_
 	return true;
 }
 
-int imap_datetime_parse(const char *s, size_t len, time_t *t_r, int *tz_min_r,
-                        const char **error_r)
+int imap_datetime_parse(const char *s, size_t len, time_t *t_r, int *tz_min_r, const char **error_r)
 {
 	size_t pos = 0;
 	int64_t days, secs;

@@ -132,7 +132,7 @@ static void parser_tail_push(struct imap_parser *p, const unsigned char *s, size
 static bool parser_tail_nonsync(const struct imap_parser *p, uint64_t *size_r)
 {
 	size_t n = p->tail_count < PARSER_TAIL_SIZE ? p->tail_count : PARSER_TAIL_SIZE;
-	unsigned char t[PARSER_TAIL_SIZE];
+	unsigned char t[PARSER_TAIL_SIZE] = {0};
 	uint64_t v = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -541,8 +541,8 @@ static enum parser_step parser_section(struct imap_parser *p, unsigned char c)
 	switch (p->state) {
 	case PS_SECTION_SPEC:
 		if (c == ']' || c == ' ') {
-			sec->section = arena_strndup(p->arena, p->tok.data ? p->tok.data : "",
-			                             p->tok.len);
+			sec->section =
+			        arena_strndup(p->arena, p->tok.data ? p->tok.data : "", p->tok.len);
 			sec->section_len = p->tok.len;
 			buf_reset(&p->tok);
 			if (c == ']')
@@ -683,7 +683,8 @@ static size_t parser_literal_data(struct imap_parser *p, const unsigned char *s,
 		const unsigned char *nul = memchr(s, '\0', k);
 		if (nul != NULL) {
 			p->lit_got += (uint64_t)(nul - s) + 1;
-			*step_r = parser_fail(p, "NUL byte in literal (only literal8 may hold NUL)");
+			*step_r =
+			        parser_fail(p, "NUL byte in literal (only literal8 may hold NUL)");
 			return (size_t)(nul - s) + 1;
 		}
 	}

@@ -51,7 +51,8 @@ void seqset_add(struct seqset *set, uint32_t lo, uint32_t hi)
 	if (set->count > 0 && set->normalised) {
 		const struct seqset_range *last = &set->ranges[set->count - 1];
 		/* Still normalised if strictly after the last range with a gap. */
-		if (lo == SEQSET_STAR || hi == SEQSET_STAR || lo > hi || lo <= (uint64_t)last->hi + 1)
+		if (lo == SEQSET_STAR || hi == SEQSET_STAR || lo > hi ||
+		    lo <= (uint64_t)last->hi + 1)
 			set->normalised = false;
 	} else if (lo == SEQSET_STAR || hi == SEQSET_STAR || lo > hi) {
 		set->normalised = false;

@@ -55,7 +55,8 @@ static void fuzz_one_arg(const struct imap_arg *a, struct arena *arena, bool utf
 			fuzz_check(seqset_parse(&again, out.data, out.len, &err) == 0);
 			seqset_resolve(&again, 1000);
 			seqset_format(&again, &out2);
-			fuzz_check(out2.len == out.len && memcmp(out.data, out2.data, out.len) == 0);
+			fuzz_check(out2.len == out.len &&
+			           memcmp(out.data, out2.data, out.len) == 0);
 		}
 		buf_free(&out2);
 		buf_reset(&out);
@@ -93,8 +94,8 @@ static void fuzz_args(const struct imap_arg *a, struct arena *arena, bool utf8)
 static void fuzz_run(const uint8_t *in, size_t len, size_t chunk, unsigned ctl, struct buf *trace,
                      bool check_args)
 {
-	struct imap_parser_limits limits = {.max_line = 256, .max_literal = 64, .max_command = 1024,
-	                                    .max_depth = 8};
+	struct imap_parser_limits limits = {
+	        .max_line = 256, .max_literal = 64, .max_command = 1024, .max_depth = 8};
 	struct imap_parser *p = imap_parser_new(&limits, ctl & 7);
 	struct arena *arena = arena_new(0);
 	size_t pos = 0;

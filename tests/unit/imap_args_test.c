@@ -86,9 +86,9 @@ static void test_strings(void)
 
 static void test_numbers(void)
 {
-	const struct imap_arg *a = parse_args(
-	        "t X 0 007 4294967295 4294967296 9223372036854775807 9223372036854775808 -1 \"5\"\r\n",
-	        0);
+	const struct imap_arg *a = parse_args("t X 0 007 4294967295 4294967296 9223372036854775807 "
+	                                      "9223372036854775808 -1 \"5\"\r\n",
+	                                      0);
 	uint32_t n;
 	uint64_t n64;
 

@@ -29,7 +29,8 @@ static void test_datetime_parse(void)
 		time_t t = 12345;
 		int tz = 999;
 		const char *err = NULL;
-		CU_ASSERT_EQUAL(imap_datetime_parse(good[i].in, strlen(good[i].in), &t, &tz, &err), 0);
+		CU_ASSERT_EQUAL(imap_datetime_parse(good[i].in, strlen(good[i].in), &t, &tz, &err),
+		                0);
 		CU_ASSERT_EQUAL((long long)t, good[i].t);
 		CU_ASSERT_EQUAL(tz, good[i].tz);
 	}
@@ -117,8 +118,8 @@ static void test_round_trip(void)
 
 		imap_datetime_format((time_t)t, tz, &out);
 		CU_ASSERT_EQUAL(out.len, 28);
-		CU_ASSERT_EQUAL(imap_datetime_parse(out.data + 1, out.len - 2, &back, &tz_back, &err),
-		                0);
+		CU_ASSERT_EQUAL(
+		        imap_datetime_parse(out.data + 1, out.len - 2, &back, &tz_back, &err), 0);
 		CU_ASSERT_EQUAL((long long)back, t);
 		CU_ASSERT_EQUAL(tz_back, tz);
 		buf_free(&out);
@@ -127,11 +128,8 @@ static void test_round_trip(void)
 }
 
 static const struct unit_test imap_date_tests[] = {
-        {"datetime_parse", test_datetime_parse},
-        {"datetime_rejects", test_datetime_rejects},
-        {"date_parse", test_date_parse},
-        {"format", test_format},
-        {"round_trip", test_round_trip},
-        {NULL, NULL},
+        {"datetime_parse", test_datetime_parse}, {"datetime_rejects", test_datetime_rejects},
+        {"date_parse", test_date_parse},         {"format", test_format},
+        {"round_trip", test_round_trip},         {NULL, NULL},
 };
 UNIT_SUITE("imap_date", imap_date_tests)

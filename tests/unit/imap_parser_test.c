@@ -176,8 +176,7 @@ static const struct parse_case good_cases[] = {
          "LIT 4 ok\nLIT 3+ ok\nCMD a3 LOGIN {4}fred {3}abc\n"},
         {"a4 UID fetch 1:*,7 (FLAGS BODY.PEEK[HEADER.FIELDS (From To)]<0.100>)\r\n", 0, 0, 0,
          "CMD a4 UID FETCH 1:*,7 (FLAGS BODY.PEEK[HEADER.FIELDS (From To)]<0.100>)\n"},
-        {"a5 APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" ~{5}\r\nab\0cd\r\n", 66, 0,
-         100,
+        {"a5 APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" ~{5}\r\nab\0cd\r\n", 66, 0, 100,
          "LIT 5 8 ok\nCMD a5 APPEND INBOX (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" "
          "~{5}ab\\x00cd\n"},
         {"a6 X NIL nil \"\" () NILS\r\n", 0, 0, 0, "CMD a6 X NIL=NIL nil=NIL \"\" () NILS\n"},
@@ -216,7 +215,8 @@ static const struct parse_case bad_cases[] = {
         {"a X {5-}\r\nb NOOP\r\n", 0, 0, 100,
          "ERR a: Invalid literal: non-synchronizing literals are {n+}\nCMD b NOOP\n"},
         {"a X {}\r\nb NOOP\r\n", 0, 0, 100, "ERR a: Invalid literal size\nCMD b NOOP\n"},
-        {"a X {3}x\r\nb NOOP\r\n", 0, 0, 100, "ERR a: Literal size must end the line\nCMD b NOOP\n"},
+        {"a X {3}x\r\nb NOOP\r\n", 0, 0, 100,
+         "ERR a: Literal size must end the line\nCMD b NOOP\n"},
         /* {n+} not advertised: the data is coming anyway and must be skipped. */
         {"a X {5+}\r\nb NOO\r\nc NOOP\r\n", 0, 0, 100,
          "ERR a: Non-synchronizing literals are not supported\nCMD c NOOP\n"},
@@ -419,7 +419,8 @@ static void test_deep_nesting(void)
 static void test_configured_limits(void)
 {
 	struct run_opts o = {.accept_max = 1000};
-	static const char long_line[] = "a X 0123456789012345678901234567890123456789\r\nb NOOP\r\n";
+	static const char long_line[] =
+	        "a X 0123456789012345678901234567890123456789\r\nb NOOP\r\n";
 	static const char big_lit[] = "a X {200}\r\nb NOOP\r\n";
 	static const char deep[] = "a X (((x)))\r\nb X ((x))\r\n";
 
@@ -434,8 +435,7 @@ static void test_configured_limits(void)
 	check_case(big_lit, strlen(big_lit), &o, "ERR a: [TOOBIG] Literal too large\nCMD b NOOP\n");
 	o.limits.max_literal = 0;
 	o.limits.max_depth = 2;
-	check_case(deep, strlen(deep), &o,
-	           "ERR a: Too deeply nested parentheses\nCMD b X ((x))\n");
+	check_case(deep, strlen(deep), &o, "ERR a: Too deeply nested parentheses\nCMD b X ((x))\n");
 }
 
 static void test_reset_and_flags(void)
@@ -471,10 +471,11 @@ static uint32_t rnd(void)
 static void test_random(void)
 {
 	static const char *const toks[] = {
-	        "a",  "NOOP", " ",    "(",    ")",   "\"",    "\\",       "{",      "}",
-	        "+",  "~",    "3",    "0",    "\r\n", "\n",   "\r",       "x",      "NIL",
-	        "[",  "]",    "<",    ">",    ".",    "*",    "\xc3\xa9", "BODY[",  "{2}\r\n",
-	        "{3+}\r\n", "~{1}\r\n", "1:*", "\xff", "-", "UID ", "b1 FETCH 1 "};
+	        "a",        "NOOP", " ",    "(",        ")",     "\"",         "\\",
+	        "{",        "}",    "+",    "~",        "3",     "0",          "\r\n",
+	        "\n",       "\r",   "x",    "NIL",      "[",     "]",          "<",
+	        ">",        ".",    "*",    "\xc3\xa9", "BODY[", "{2}\r\n",    "{3+}\r\n",
+	        "~{1}\r\n", "1:*",  "\xff", "-",        "UID ",  "b1 FETCH 1 "};
 	const size_t ntok = sizeof(toks) / sizeof(toks[0]);
 
 	for (int iter = 0; iter < 3000; iter++) {

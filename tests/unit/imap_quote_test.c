@@ -40,7 +40,9 @@ static void test_astring_choice(void)
 	ASTR("caf\xc3\xa9", 0, "{5}\r\ncaf\xc3\xa9");
 	ASTR("caf\xc3\xa9", IMAP_QUOTE_UTF8, "\"caf\xc3\xa9\"");
 	ASTR("caf\xc3", IMAP_QUOTE_UTF8, "{4}\r\ncaf\xc3");
-	ASTR("a\0b", 0, "{3}\r\na\x80" "b");
+	ASTR("a\0b", 0,
+	     "{3}\r\na\x80"
+	     "b");
 	ASTR("a\0b", IMAP_QUOTE_BINARY, "~{3}\r\na\0b");
 	ASTR("a\tb", 0, "\"a\tb\"");
 }
@@ -93,16 +95,15 @@ static void test_mailbox(void)
 static void test_round_trip_through_parser(void)
 {
 	static const char *const samples[] = {
-	        "", "INBOX", "NIL", "a b", "\"", "\\", "a\r\nb", "caf\xc3\xa9", "x]y", "(", "{5}",
-	        "~{1}", "%*", "\t", "\xff\xfe",
+	        "",    "INBOX", "NIL", "a b",  "\"", "\\", "a\r\nb",   "caf\xc3\xa9",
+	        "x]y", "(",     "{5}", "~{1}", "%*", "\t", "\xff\xfe",
 	};
 	for (unsigned flags = 0; flags <= IMAP_QUOTE_UTF8; flags++) {
 		for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 			struct buf line = BUF_INIT;
 			size_t used, pos = 0, len = strlen(samples[i]);
 			enum imap_parse_status st;
-			struct imap_parser *p = imap_parser_new(
-			        NULL, flags ? IMAP_PARSER_UTF8 : 0);
+			struct imap_parser *p = imap_parser_new(NULL, flags ? IMAP_PARSER_UTF8 : 0);
 
 			buf_append_str(&line, "t X ");
 			imap_quote_astring(&line, samples[i], len, flags);

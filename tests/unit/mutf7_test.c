@@ -46,23 +46,23 @@ static void test_decode_encode_pairs(void)
 static void test_decode_rejects(void)
 {
 	static const char *const bad[] = {
-	        "&",              /* unterminated */
-	        "&AOk",           /* unterminated */
-	        "&Jjo!-",         /* not base64 */
+	        "&", /* unterminated */
+	        "&AOk", /* unterminated */
+	        "&Jjo!-", /* not base64 */
 	        "&U,BTFw-&ZeVnLIqe-", /* two shifts back to back */
-	        "&AGE-",          /* 'a' must be written directly */
-	        "&ACY-",          /* '&' must be "&-" */
-	        "&AAA-",          /* U+0000 */
-	        "&2D0-",          /* lone high surrogate */
-	        "&3gA-",          /* lone low surrogate */
-	        "&3gDYPQ-",       /* low then high */
-	        "&AOkA-",         /* a spare sextet: non-minimal */
-	        "&AOl-",          /* non-zero padding bits */
-	        "&A-",            /* too short for one UTF-16 unit */
-	        "caf\xc3\xa9",    /* 8-bit: not mUTF-7 */
-	        "a\tb",           /* raw control */
-	        "a\r\nb",         /* raw CR LF */
-	        "&AOk/-",         /* '/' is not in the modified alphabet */
+	        "&AGE-", /* 'a' must be written directly */
+	        "&ACY-", /* '&' must be "&-" */
+	        "&AAA-", /* U+0000 */
+	        "&2D0-", /* lone high surrogate */
+	        "&3gA-", /* lone low surrogate */
+	        "&3gDYPQ-", /* low then high */
+	        "&AOkA-", /* a spare sextet: non-minimal */
+	        "&AOl-", /* non-zero padding bits */
+	        "&A-", /* too short for one UTF-16 unit */
+	        "caf\xc3\xa9", /* 8-bit: not mUTF-7 */
+	        "a\tb", /* raw control */
+	        "a\r\nb", /* raw CR LF */
+	        "&AOk/-", /* '/' is not in the modified alphabet */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct buf out = BUF_INIT;
@@ -103,7 +103,8 @@ static uint32_t rnd(void)
 /* Random strings of assorted code points: decode(encode(x)) == x, encode(decode) too. */
 static void test_round_trip(void)
 {
-	static const uint32_t pool[] = {'a', '&', '-', ' ', '~', 0x7f, 0x1, 0xe9, 0x65e5, 0xfffd,
+	static const uint32_t pool[] = {'a',     '&',      '-',   ' ',    '~',
+	                                0x7f,    0x1,      0xe9,  0x65e5, 0xfffd,
 	                                0x1f600, 0x10ffff, 0x800, 0xd7ff, 0xe000};
 	for (int iter = 0; iter < 2000; iter++) {
 		struct buf u = BUF_INIT, m = BUF_INIT, back = BUF_INIT, again = BUF_INIT;
@@ -117,7 +118,8 @@ static void test_round_trip(void)
 		CU_ASSERT_EQUAL_FATAL(mutf7_decode(m.data ? m.data : "", m.len, &back, &err), 0);
 		CU_ASSERT_EQUAL(back.len, u.len);
 		CU_ASSERT(memcmp(buf_cstr(&back), buf_cstr(&u), u.len) == 0);
-		CU_ASSERT_EQUAL(mutf7_encode(back.data ? back.data : "", back.len, &again, &err), 0);
+		CU_ASSERT_EQUAL(mutf7_encode(back.data ? back.data : "", back.len, &again, &err),
+		                0);
 		CU_ASSERT_STRING_EQUAL(buf_cstr(&again), buf_cstr(&m));
 		buf_free(&u);
 		buf_free(&m);
@@ -128,11 +130,11 @@ static void test_round_trip(void)
 
 static void test_mailbox_name_rules(void)
 {
-	static const char *const good[] = {"INBOX", "a/b/c", "..", "a/../b", "Entw\xc3\xbcrfe",
-	                                   "%", "a b", "[Gmail]/Sent Mail"};
-	static const char *const bad[] = {"",    "/a",      "a/",       "a//b",     "/",
-	                                  "a\rb", "a\nb",   "a\tb",     "\x7f",     "a\xc2\x85",
-	                                  "\xff", "\xc0\xaf", "a/\xed\xa0\x80"};
+	static const char *const good[] = {"INBOX",           "a/b/c", "..",  "a/../b",
+	                                   "Entw\xc3\xbcrfe", "%",     "a b", "[Gmail]/Sent Mail"};
+	static const char *const bad[] = {
+	        "",     "/a",   "a/",        "a//b", "/",        "a\rb",          "a\nb",
+	        "a\tb", "\x7f", "a\xc2\x85", "\xff", "\xc0\xaf", "a/\xed\xa0\x80"};
 	const char *err;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -148,7 +150,8 @@ static void test_mailbox_name_rules(void)
 	char *name = malloc(IMAP_MAILBOX_NAME_MAX_LEN + 1);
 	memset(name, 'x', IMAP_MAILBOX_NAME_MAX_LEN + 1);
 	CU_ASSERT_EQUAL(imap_mailbox_name_check(name, IMAP_MAILBOX_NAME_MAX_LEN, '/', &err), 0);
-	CU_ASSERT_EQUAL(imap_mailbox_name_check(name, IMAP_MAILBOX_NAME_MAX_LEN + 1, '/', &err), -1);
+	CU_ASSERT_EQUAL(imap_mailbox_name_check(name, IMAP_MAILBOX_NAME_MAX_LEN + 1, '/', &err),
+	                -1);
 	CU_ASSERT_STRING_EQUAL(err, "Mailbox name too long");
 	free(name);
 
@@ -163,11 +166,8 @@ static void test_mailbox_name_rules(void)
 }
 
 static const struct unit_test mutf7_tests[] = {
-        {"decode_encode_pairs", test_decode_encode_pairs},
-        {"decode_rejects", test_decode_rejects},
-        {"encode_rejects", test_encode_rejects},
-        {"round_trip", test_round_trip},
-        {"mailbox_name_rules", test_mailbox_name_rules},
-        {NULL, NULL},
+        {"decode_encode_pairs", test_decode_encode_pairs}, {"decode_rejects", test_decode_rejects},
+        {"encode_rejects", test_encode_rejects},           {"round_trip", test_round_trip},
+        {"mailbox_name_rules", test_mailbox_name_rules},   {NULL, NULL},
 };
 UNIT_SUITE("mutf7", mutf7_tests)

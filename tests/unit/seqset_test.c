@@ -77,7 +77,7 @@ static void test_contains_count_iterate(void)
 	struct seqset set;
 	const char *err;
 	struct seqset_iter it;
-	uint32_t n, got[16];
+	uint32_t n, got[16] = {0};
 	unsigned k = 0;
 
 	seqset_init(&set, NULL);
