@@ -1,16 +1,16 @@
 /*
- * parser.c - incremental IMAP command parser (see parser.h for the contract).
+ * parser.c - incremental IMAP command parser (see parser.h for the contract):
+ * tags, command names, atoms, quoted strings, lists, FETCH sections, the feed
+ * loop and the public API.  Literals and error recovery are in parser_literal.c.
  *
  * A byte-driven state machine: every byte of a command line goes through
  * parser_line_byte() once, so feeding one byte at a time and feeding everything
  * at once take exactly the same path.  Literal data, skipped literal data and
  * discarded lines are handled in bulk (memcpy / memchr).  The argument tree is
  * built in a per-command arena with parent pointers instead of recursion, so
- * nesting depth costs no stack.  After an error the parser discards the rest of
- * the line keeping only the last few bytes (to notice a "{n+}" announcement
- * whose data it must also skip): memory stays bounded whatever the input.
+ * nesting depth costs no stack.
  *
- * Exports the imap_parser_* functions.
+ * Exports the imap_parser_* functions of parser.h except the literal ones.
  */
 #include "imap/parser.h"
 
@@ -18,74 +18,11 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "imap/imap_utf8.h"
+#include "imap/parser-private.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* Enough for "{" + 20 digits + "+}" + CR. */
-#define PARSER_TAIL_SIZE 32
-/* The token buffer is given back when a command made it grow beyond this. */
-#define PARSER_TOKEN_KEEP 8192
-
-enum parser_state {
-	PS_TAG,
-	PS_NAME,
-	PS_UID_NAME,
-	PS_ARG, /* an argument may start here */
-	PS_SEP, /* after an argument: SP, ')' or end of line */
-	PS_ATOM,
-	PS_QUOTED,
-	PS_QUOTED_ESC,
-	PS_LIT_SIZE,
-	PS_LIT_PLUS,
-	PS_LIT_CR,
-	PS_LIT_LF,
-	PS_LIT_WAIT, /* IMAP_PARSE_LITERAL returned; the daemon decides */
-	PS_LIT_DATA,
-	PS_SECTION_SPEC,
-	PS_SECTION_LIST,
-	PS_SECTION_END,
-	PS_PARTIAL_CHECK,
-	PS_PARTIAL_OFF,
-	PS_PARTIAL_CNT,
-	PS_CR,
-	PS_DISCARD, /* after an error: drop bytes up to LF */
-	PS_SKIP, /* drop the data of a refused literal */
-	PS_DONE, /* command returned or abandoned: the next byte starts afresh */
-};
-
-/* What a byte handler tells the loop. */
-enum parser_step {
-	STEP_NEXT, /* byte consumed, go on */
-	STEP_AGAIN, /* state changed, hand the same byte to the new state */
-	STEP_COMMAND,
-	STEP_LITERAL,
-	STEP_ERROR,
-};
-
-struct imap_parser {
-	struct imap_parser_limits limits;
-	unsigned flags;
-	enum parser_state state;
-	struct arena *arena; /* the command's arguments; cleared per command */
-	struct imap_command cmd;
-	struct imap_arg root; /* LIST of the top-level arguments */
-	struct imap_arg *cur; /* innermost open LIST or SECTION (or &root) */
-	unsigned depth;
-	struct buf tok; /* the token being read */
-	size_t line_len;
-	uint64_t num; /* literal size or partial number being read */
-	unsigned ndigits;
-	struct imap_literal lit;
-	char *lit_data;
-	uint64_t lit_got;
-	uint64_t skip; /* literal bytes still to drop in PS_SKIP */
-	unsigned char tail[PARSER_TAIL_SIZE]; /* ring of the line's last bytes */
-	size_t tail_count; /* bytes pushed since the line began */
-	unsigned char cur_byte; /* the byte being handled, for parser_fail */
-	const char *error;
-};
 
 static const char *const parser_section_names[] = {"BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK",
                                                    "BINARY.SIZE"};
@@ -108,87 +45,6 @@ static bool parser_name_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\]", c) == NULL;
 }
 
-static void parser_tail_reset(struct imap_parser *p)
-{
-	p->tail_count = 0;
-}
-
-static void parser_tail_push(struct imap_parser *p, const unsigned char *s, size_t n)
-{
-	if (n > PARSER_TAIL_SIZE) {
-		s += n - PARSER_TAIL_SIZE;
-		p->tail_count += n - PARSER_TAIL_SIZE;
-		n = PARSER_TAIL_SIZE;
-	}
-	for (size_t i = 0; i < n; i++)
-		p->tail[p->tail_count++ % PARSER_TAIL_SIZE] = s[i];
-}
-
-/*
- * Does the line just ended (its tail, CR/LF ignored) announce a non-synchronising
- * literal "{N+}"?  Leading zeros are accepted here on purpose: whatever the
- * client meant, it is sending N bytes now and they must not be taken as commands.
- */
-static bool parser_tail_nonsync(const struct imap_parser *p, uint64_t *size_r)
-{
-	size_t n = p->tail_count < PARSER_TAIL_SIZE ? p->tail_count : PARSER_TAIL_SIZE;
-	unsigned char t[PARSER_TAIL_SIZE] = {0};
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		t[i] = p->tail[(p->tail_count - n + i) % PARSER_TAIL_SIZE];
-	if (n > 0 && t[n - 1] == '\n')
-		n--;
-	if (n > 0 && t[n - 1] == '\r')
-		n--;
-	if (n < 4 || t[n - 1] != '}' || t[n - 2] != '+')
-		return false;
-	size_t i = n - 2;
-	while (i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9')
-		i--;
-	if (i == 0 || i == n - 2 || t[i - 1] != '{' || n - 2 - i > 18)
-		return false;
-	for (; i < n - 2; i++)
-		v = v * 10 + (uint64_t)(t[i] - '0');
-	*size_r = v;
-	return true;
-}
-
-/* A discarded line ended: skip an announced non-synchronising literal, or finish. */
-static void parser_discard_eol(struct imap_parser *p)
-{
-	uint64_t size;
-
-	if (!parser_tail_nonsync(p, &size)) {
-		p->state = PS_DONE;
-	} else if (size > 0) {
-		p->skip = size;
-		p->state = PS_SKIP;
-	} else {
-		parser_tail_reset(p); /* "{0+}": nothing to skip, the line goes on */
-		p->state = PS_DISCARD;
-	}
-}
-
-/* Record an error and start resynchronising; returns STEP_ERROR. */
-static enum parser_step parser_fail(struct imap_parser *p, const char *text)
-{
-	p->error = text;
-	if (p->state == PS_LIT_DATA) {
-		p->skip = p->lit.size - p->lit_got;
-		p->state = PS_SKIP;
-		if (p->skip == 0) {
-			parser_tail_reset(p);
-			p->state = PS_DISCARD;
-		}
-	} else if (p->cur_byte == '\n') {
-		parser_discard_eol(p);
-	} else {
-		p->state = PS_DISCARD;
-	}
-	return STEP_ERROR;
-}
-
 static void parser_begin(struct imap_parser *p)
 {
 	arena_clear(p->arena);
@@ -203,11 +59,11 @@ static void parser_begin(struct imap_parser *p)
 	p->line_len = 0;
 	p->lit_data = NULL;
 	p->error = NULL;
-	parser_tail_reset(p);
+	imap_parser_tail_reset(p);
 	p->state = PS_TAG;
 }
 
-static struct imap_arg *parser_append(struct imap_parser *p, enum imap_arg_type type)
+struct imap_arg *imap_parser_append(struct imap_parser *p, enum imap_arg_type type)
 {
 	struct imap_arg *a = arena_zalloc(p->arena, sizeof(*a));
 	struct imap_arg *parent = p->cur;
@@ -230,7 +86,7 @@ static struct imap_arg *parser_append(struct imap_parser *p, enum imap_arg_type 
 /* Append a string argument holding the token's bytes. */
 static void parser_append_token(struct imap_parser *p, enum imap_arg_type type)
 {
-	struct imap_arg *a = parser_append(p, type);
+	struct imap_arg *a = imap_parser_append(p, type);
 	a->str = arena_strndup(p->arena, p->tok.data ? p->tok.data : "", p->tok.len);
 	a->len = p->tok.len;
 	buf_reset(&p->tok);
@@ -239,8 +95,8 @@ static void parser_append_token(struct imap_parser *p, enum imap_arg_type type)
 static enum parser_step parser_open(struct imap_parser *p, enum imap_arg_type type)
 {
 	if (p->depth >= p->limits.max_depth)
-		return parser_fail(p, "Too deeply nested parentheses");
-	struct imap_arg *a = parser_append(p, type);
+		return imap_parser_fail(p, "Too deeply nested parentheses");
+	struct imap_arg *a = imap_parser_append(p, type);
 	if (type == IMAP_ARG_SECTION) {
 		a->str = arena_strndup(p->arena, p->tok.data, p->tok.len);
 		a->len = p->tok.len;
@@ -257,7 +113,7 @@ static enum parser_step parser_open(struct imap_parser *p, enum imap_arg_type ty
 static enum parser_step parser_close_list(struct imap_parser *p)
 {
 	if (p->cur->type != IMAP_ARG_LIST || p->cur == &p->root)
-		return parser_fail(p, "Unexpected ')'");
+		return imap_parser_fail(p, "Unexpected ')'");
 	p->cur = p->cur->parent;
 	p->depth--;
 	p->state = p->cur->type == IMAP_ARG_SECTION ? PS_SECTION_END : PS_SEP;
@@ -283,7 +139,7 @@ static enum parser_step parser_close_section(struct imap_parser *p)
 static enum parser_step parser_eol(struct imap_parser *p)
 {
 	if (p->depth > 0)
-		return parser_fail(p, "Missing ')'");
+		return imap_parser_fail(p, "Missing ')'");
 	p->state = PS_DONE;
 	return STEP_COMMAND;
 }
@@ -308,16 +164,17 @@ static enum parser_step parser_tag(struct imap_parser *p, unsigned char c)
 	}
 	if (c == ' ' || c == '\r' || c == '\n') {
 		if (p->tok.len == 0)
-			return parser_fail(p, "Missing tag");
+			return imap_parser_fail(p, "Missing tag");
 		p->cmd.tag = arena_strndup(p->arena, p->tok.data, p->tok.len);
 		buf_reset(&p->tok);
 		if (c != ' ')
-			return parser_fail(p, "Missing command name");
+			return imap_parser_fail(p, "Missing command name");
 		p->state = PS_NAME;
 		return STEP_NEXT;
 	}
 	if (!parser_tag_char(c))
-		return parser_fail(p, c == '\0' ? "NUL byte in tag" : "Invalid character in tag");
+		return imap_parser_fail(p,
+		                        c == '\0' ? "NUL byte in tag" : "Invalid character in tag");
 	buf_append_char(&p->tok, (char)c);
 	return STEP_NEXT;
 }
@@ -329,9 +186,9 @@ static enum parser_step parser_name(struct imap_parser *p, unsigned char c)
 		return STEP_NEXT;
 	}
 	if (c != ' ' && c != '\r' && c != '\n')
-		return parser_fail(p, "Invalid character in command name");
+		return imap_parser_fail(p, "Invalid character in command name");
 	if (p->tok.len == 0)
-		return parser_fail(p, "Missing command name");
+		return imap_parser_fail(p, "Missing command name");
 	for (size_t i = 0; i < p->tok.len; i++)
 		if (p->tok.data[i] >= 'a' && p->tok.data[i] <= 'z')
 			p->tok.data[i] = (char)(p->tok.data[i] - 'a' + 'A');
@@ -349,17 +206,6 @@ static enum parser_step parser_name(struct imap_parser *p, unsigned char c)
 	return STEP_AGAIN;
 }
 
-static void parser_literal_start(struct imap_parser *p, bool literal8)
-{
-	p->lit.size = 0;
-	p->lit.sync = true;
-	p->lit.literal8 = literal8;
-	p->num = 0;
-	p->ndigits = 0;
-	buf_reset(&p->tok);
-	p->state = PS_LIT_SIZE;
-}
-
 static enum parser_step parser_arg(struct imap_parser *p, unsigned char c)
 {
 	switch (c) {
@@ -374,7 +220,7 @@ static enum parser_step parser_arg(struct imap_parser *p, unsigned char c)
 		p->state = PS_QUOTED;
 		return STEP_NEXT;
 	case '{':
-		parser_literal_start(p, false);
+		imap_parser_literal_start(p, false);
 		return STEP_NEXT;
 	case '\r':
 	case '\n':
@@ -384,9 +230,9 @@ static enum parser_step parser_arg(struct imap_parser *p, unsigned char c)
 		break;
 	}
 	if (!parser_atom_char(c))
-		return parser_fail(p, c == '\0'  ? "NUL byte in command"
-		                      : c & 0x80 ? "8-bit character in atom"
-		                                 : "Invalid character in command");
+		return imap_parser_fail(p, c == '\0'  ? "NUL byte in command"
+		                           : c & 0x80 ? "8-bit character in atom"
+		                                      : "Invalid character in command");
 	buf_reset(&p->tok);
 	buf_append_char(&p->tok, (char)c);
 	p->state = PS_ATOM;
@@ -407,7 +253,7 @@ static enum parser_step parser_sep(struct imap_parser *p, unsigned char c)
 	case '\n':
 		return parser_eol(p);
 	default:
-		return parser_fail(p, "Missing space between arguments");
+		return imap_parser_fail(p, "Missing space between arguments");
 	}
 }
 
@@ -420,7 +266,7 @@ static enum parser_step parser_atom(struct imap_parser *p, unsigned char c)
 		return STEP_NEXT;
 	}
 	if (c == '{' && p->tok.len == 1 && p->tok.data[0] == '~') {
-		parser_literal_start(p, true);
+		imap_parser_literal_start(p, true);
 		return STEP_NEXT;
 	}
 	if (c == ' ' || c == ')' || c == '\r' || c == '\n') {
@@ -429,16 +275,16 @@ static enum parser_step parser_atom(struct imap_parser *p, unsigned char c)
 		p->state = PS_SEP;
 		return STEP_AGAIN;
 	}
-	return parser_fail(p, c == '\0'  ? "NUL byte in atom"
-	                      : c & 0x80 ? "8-bit character in atom"
-	                                 : "Invalid character in atom");
+	return imap_parser_fail(p, c == '\0'  ? "NUL byte in atom"
+	                           : c & 0x80 ? "8-bit character in atom"
+	                                      : "Invalid character in atom");
 }
 
 static enum parser_step parser_quoted(struct imap_parser *p, unsigned char c)
 {
 	if (p->state == PS_QUOTED_ESC) {
 		if (c != '"' && c != '\\')
-			return parser_fail(p, "Invalid escape in quoted string");
+			return imap_parser_fail(p, "Invalid escape in quoted string");
 		buf_append_char(&p->tok, (char)c);
 		p->state = PS_QUOTED;
 		return STEP_NEXT;
@@ -446,7 +292,7 @@ static enum parser_step parser_quoted(struct imap_parser *p, unsigned char c)
 	switch (c) {
 	case '"':
 		if ((p->flags & IMAP_PARSER_UTF8) != 0 && !imap_utf8_valid(p->tok.data, p->tok.len))
-			return parser_fail(p, "Invalid UTF-8 in quoted string");
+			return imap_parser_fail(p, "Invalid UTF-8 in quoted string");
 		parser_append_token(p, IMAP_ARG_QUOTED);
 		p->state = PS_SEP;
 		return STEP_NEXT;
@@ -454,84 +300,17 @@ static enum parser_step parser_quoted(struct imap_parser *p, unsigned char c)
 		p->state = PS_QUOTED_ESC;
 		return STEP_NEXT;
 	case '\0':
-		return parser_fail(p, "NUL byte in quoted string");
+		return imap_parser_fail(p, "NUL byte in quoted string");
 	case '\r':
 	case '\n':
-		return parser_fail(p, "Unterminated quoted string");
+		return imap_parser_fail(p, "Unterminated quoted string");
 	default:
 		break;
 	}
 	if ((c & 0x80) != 0 && (p->flags & IMAP_PARSER_UTF8) == 0)
-		return parser_fail(p, "8-bit character in quoted string without UTF8=ACCEPT");
+		return imap_parser_fail(p, "8-bit character in quoted string without UTF8=ACCEPT");
 	buf_append_char(&p->tok, (char)c);
 	return STEP_NEXT;
-}
-
-/* "{N}" / "{N+}" fully read, at its LF: check the limits, then ask the daemon. */
-static enum parser_step parser_literal_announced(struct imap_parser *p)
-{
-	p->lit.size = p->num;
-	if (p->lit.size > p->limits.max_literal)
-		return parser_fail(p, "[TOOBIG] Literal too large");
-	if (p->lit.size > p->limits.max_command - p->cmd.size)
-		return parser_fail(p, "[TOOBIG] Command too large");
-	if (!p->lit.sync && (p->flags & IMAP_PARSER_LITERAL_PLUS) == 0) {
-		if ((p->flags & IMAP_PARSER_LITERAL_MINUS) == 0)
-			return parser_fail(p, "Non-synchronizing literals are not supported");
-		if (p->lit.size > IMAP_PARSER_LITERAL_MINUS_MAX)
-			return parser_fail(p, "[TOOBIG] Non-synchronizing literal over 4096 bytes");
-	}
-	p->state = PS_LIT_WAIT;
-	return STEP_LITERAL;
-}
-
-static enum parser_step parser_literal_size(struct imap_parser *p, unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		if (p->ndigits == 1 && p->num == 0)
-			return parser_fail(p, "Invalid literal size (leading zero)");
-		/* number64 (RFC 9051): at most 2^63 - 1. */
-		if (p->num > (UINT64_C(0x7fffffffffffffff) - (uint64_t)(c - '0')) / 10)
-			return parser_fail(p, "[TOOBIG] Literal size overflows");
-		p->num = p->num * 10 + (uint64_t)(c - '0');
-		p->ndigits++;
-		return STEP_NEXT;
-	}
-	if (p->ndigits > 0 && c == '}') {
-		p->state = PS_LIT_CR;
-		return STEP_NEXT;
-	}
-	if (p->ndigits > 0 && c == '+') {
-		p->lit.sync = false;
-		p->state = PS_LIT_PLUS;
-		return STEP_NEXT;
-	}
-	if (p->ndigits > 0 && c == '-')
-		return parser_fail(p, "Invalid literal: non-synchronizing literals are {n+}");
-	return parser_fail(p, "Invalid literal size");
-}
-
-static enum parser_step parser_literal_end(struct imap_parser *p, unsigned char c)
-{
-	switch (p->state) {
-	case PS_LIT_PLUS:
-		if (c != '}')
-			return parser_fail(p, "Invalid literal size");
-		p->state = PS_LIT_CR;
-		return STEP_NEXT;
-	case PS_LIT_CR:
-		if (c == '\r') {
-			p->state = PS_LIT_LF;
-			return STEP_NEXT;
-		}
-		if (c == '\n')
-			return parser_literal_announced(p);
-		return parser_fail(p, "Literal size must end the line");
-	default: /* PS_LIT_LF */
-		if (c != '\n')
-			return parser_fail(p, "CR not followed by LF");
-		return parser_literal_announced(p);
-	}
 }
 
 static enum parser_step parser_section(struct imap_parser *p, unsigned char c)
@@ -551,17 +330,17 @@ static enum parser_step parser_section(struct imap_parser *p, unsigned char c)
 			return STEP_NEXT;
 		}
 		if (!parser_atom_char(c) || c == '[')
-			return parser_fail(p, "Invalid section");
+			return imap_parser_fail(p, "Invalid section");
 		buf_append_char(&p->tok, (char)c);
 		return STEP_NEXT;
 	case PS_SECTION_LIST:
 		if (c != '(')
-			return parser_fail(p, "Invalid section: '(' expected");
+			return imap_parser_fail(p, "Invalid section: '(' expected");
 		sec->has_fields = true;
 		return parser_open(p, IMAP_ARG_LIST);
 	default: /* PS_SECTION_END */
 		if (c != ']')
-			return parser_fail(p, "Invalid section: ']' expected");
+			return imap_parser_fail(p, "Invalid section: ']' expected");
 		return parser_close_section(p);
 	}
 }
@@ -584,7 +363,7 @@ static enum parser_step parser_partial(struct imap_parser *p, unsigned char c)
 	if (c >= '0' && c <= '9') {
 		p->num = p->num * 10 + (uint64_t)(c - '0');
 		if (p->num > UINT32_MAX)
-			return parser_fail(p, "Invalid partial range");
+			return imap_parser_fail(p, "Invalid partial range");
 		p->ndigits++;
 		return STEP_NEXT;
 	}
@@ -601,7 +380,7 @@ static enum parser_step parser_partial(struct imap_parser *p, unsigned char c)
 		p->state = PS_SEP;
 		return STEP_NEXT;
 	}
-	return parser_fail(p, "Invalid partial range");
+	return imap_parser_fail(p, "Invalid partial range");
 }
 
 static enum parser_step parser_dispatch(struct imap_parser *p, unsigned char c)
@@ -622,11 +401,11 @@ static enum parser_step parser_dispatch(struct imap_parser *p, unsigned char c)
 	case PS_QUOTED_ESC:
 		return parser_quoted(p, c);
 	case PS_LIT_SIZE:
-		return parser_literal_size(p, c);
+		return imap_parser_literal_size(p, c);
 	case PS_LIT_PLUS:
 	case PS_LIT_CR:
 	case PS_LIT_LF:
-		return parser_literal_end(p, c);
+		return imap_parser_literal_end(p, c);
 	case PS_SECTION_SPEC:
 	case PS_SECTION_LIST:
 	case PS_SECTION_END:
@@ -637,7 +416,7 @@ static enum parser_step parser_dispatch(struct imap_parser *p, unsigned char c)
 		return parser_partial(p, c);
 	case PS_CR:
 		if (c != '\n')
-			return parser_fail(p, "CR not followed by LF");
+			return imap_parser_fail(p, "CR not followed by LF");
 		return parser_eol(p);
 	default:
 		abort(); /* bulk states never get here */
@@ -650,88 +429,15 @@ static enum parser_step parser_line_byte(struct imap_parser *p, unsigned char c)
 	enum parser_step step;
 
 	p->cur_byte = c;
-	parser_tail_push(p, &c, 1);
+	imap_parser_tail_push(p, &c, 1);
 	if (++p->line_len > p->limits.max_line)
-		return parser_fail(p, "[TOOBIG] Command line too long");
+		return imap_parser_fail(p, "[TOOBIG] Command line too long");
 	if (++p->cmd.size > p->limits.max_command)
-		return parser_fail(p, "[TOOBIG] Command too large");
+		return imap_parser_fail(p, "[TOOBIG] Command too large");
 	do
 		step = parser_dispatch(p, c);
 	while (step == STEP_AGAIN);
 	return step;
-}
-
-static void parser_literal_done(struct imap_parser *p)
-{
-	struct imap_arg *a = parser_append(p, IMAP_ARG_LITERAL);
-
-	p->lit_data[p->lit.size] = '\0';
-	a->str = p->lit_data;
-	a->len = (size_t)p->lit.size;
-	a->literal8 = p->lit.literal8;
-	p->lit_data = NULL;
-	p->state = PS_SEP;
-}
-
-static size_t parser_literal_data(struct imap_parser *p, const unsigned char *s, size_t n,
-                                  enum parser_step *step_r)
-{
-	uint64_t want = p->lit.size - p->lit_got;
-	size_t k = n < want ? n : (size_t)want;
-
-	if (!p->lit.literal8) {
-		const unsigned char *nul = memchr(s, '\0', k);
-		if (nul != NULL) {
-			p->lit_got += (uint64_t)(nul - s) + 1;
-			*step_r =
-			        parser_fail(p, "NUL byte in literal (only literal8 may hold NUL)");
-			return (size_t)(nul - s) + 1;
-		}
-	}
-	memcpy(p->lit_data + p->lit_got, s, k);
-	p->lit_got += k;
-	if (p->lit_got == p->lit.size)
-		parser_literal_done(p);
-	return k;
-}
-
-static size_t parser_skip(struct imap_parser *p, size_t n)
-{
-	size_t k = n < p->skip ? n : (size_t)p->skip;
-
-	p->skip -= k;
-	if (p->skip == 0) {
-		parser_tail_reset(p);
-		p->state = PS_DISCARD;
-	}
-	return k;
-}
-
-static size_t parser_discard(struct imap_parser *p, const unsigned char *s, size_t n)
-{
-	const unsigned char *lf = memchr(s, '\n', n);
-
-	if (lf == NULL) {
-		parser_tail_push(p, s, n);
-		return n;
-	}
-	parser_tail_push(p, s, (size_t)(lf - s));
-	parser_discard_eol(p);
-	return (size_t)(lf - s) + 1;
-}
-
-/* Consume bytes of one bulk state; returns how many. */
-static size_t parser_bulk(struct imap_parser *p, const unsigned char *s, size_t n,
-                          enum parser_step *step_r)
-{
-	switch (p->state) {
-	case PS_LIT_DATA:
-		return parser_literal_data(p, s, n, step_r);
-	case PS_SKIP:
-		return parser_skip(p, n);
-	default:
-		return parser_discard(p, s, n);
-	}
 }
 
 enum imap_parse_status imap_parser_feed(struct imap_parser *p, const void *data, size_t len,
@@ -749,7 +455,7 @@ enum imap_parse_status imap_parser_feed(struct imap_parser *p, const void *data,
 		if (p->state == PS_DONE)
 			parser_begin(p);
 		if (p->state == PS_LIT_DATA || p->state == PS_SKIP || p->state == PS_DISCARD)
-			i += parser_bulk(p, s + i, len - i, &step);
+			i += imap_parser_bulk(p, s + i, len - i, &step);
 		else
 			step = parser_line_byte(p, s[i++]);
 	}
@@ -812,41 +518,6 @@ void imap_parser_reset(struct imap_parser *p)
 const struct imap_command *imap_parser_command(const struct imap_parser *p)
 {
 	return &p->cmd;
-}
-
-const struct imap_literal *imap_parser_literal(const struct imap_parser *p)
-{
-	return &p->lit;
-}
-
-void imap_parser_literal_accept(struct imap_parser *p)
-{
-	if (p->state != PS_LIT_WAIT)
-		return;
-	p->cmd.size += p->lit.size;
-	p->line_len = 0;
-	parser_tail_reset(p);
-	p->lit_data = arena_alloc(p->arena, (size_t)p->lit.size + 1);
-	p->lit_got = 0;
-	p->state = PS_LIT_DATA;
-	if (p->lit.size == 0)
-		parser_literal_done(p);
-}
-
-void imap_parser_literal_reject(struct imap_parser *p)
-{
-	if (p->state != PS_LIT_WAIT)
-		return;
-	if (p->lit.sync) {
-		p->state = PS_DONE; /* the client will not send the data */
-	} else {
-		p->skip = p->lit.size;
-		p->state = PS_SKIP;
-		if (p->skip == 0) {
-			parser_tail_reset(p);
-			p->state = PS_DISCARD;
-		}
-	}
 }
 
 const char *imap_parser_error(const struct imap_parser *p, const char **tag_r)
