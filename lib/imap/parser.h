@@ -132,7 +132,11 @@ enum imap_parse_status {
 	IMAP_PARSE_ERROR, /* a syntax error: imap_parser_error() */
 };
 
-/* Limits; 0 in a field of the struct given to imap_parser_new means the default. */
+/*
+ * Limits; 0 in a field of the struct given to imap_parser_new means the default.
+ * Accepting a literal reserves its size in memory at once, so max_literal (and
+ * max_command) bound what one client can make the parser hold.
+ */
 struct imap_parser_limits {
 	size_t max_line; /* bytes of one line, literal data excluded (64 KiB) */
 	uint64_t max_literal; /* bytes of one literal (64 MiB) */
