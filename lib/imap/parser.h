@@ -108,7 +108,7 @@ struct imap_arg {
 
 	struct imap_arg *next; /* next sibling */
 	struct imap_arg *last_child; /* private: O(1) append */
-	struct imap_arg *parent; /* private: NULL at top level */
+	struct imap_arg *parent; /* private: the enclosing list (a hidden root at top level) */
 };
 
 struct imap_command {
