@@ -12,8 +12,9 @@ struct blob_backend {
 	/* Open the backend at location (the part after "scheme:"). */
 	void *(*open)(const char *location, const char **error_r);
 	void (*close)(void *ctx);
+	/* Store data as id; *created_r = 0 when the same bytes were there already. */
 	int (*put)(void *ctx, const struct blob_id *id, const void *data, size_t len,
-	           const char **error_r);
+	           int *created_r, const char **error_r);
 	int (*read)(void *ctx, const struct blob_id *id, uint64_t offset, size_t len,
 	            struct buf *out, const char **error_r);
 	int (*stat)(void *ctx, const struct blob_id *id, uint64_t *size_r, const char **error_r);

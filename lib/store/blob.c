@@ -110,8 +110,15 @@ int blob_id_parse(const char *s, struct blob_id *id_r)
 int blob_put(struct blob_store *store, const void *data, size_t len, struct blob_id *id_r,
              const char **error_r)
 {
+	int created;
+	return blob_put_created(store, data, len, id_r, &created, error_r);
+}
+
+int blob_put_created(struct blob_store *store, const void *data, size_t len, struct blob_id *id_r,
+                     int *created_r, const char **error_r)
+{
 	blob_id_compute(data, len, id_r);
-	return store->backend->put(store->ctx, id_r, data, len, error_r);
+	return store->backend->put(store->ctx, id_r, data, len, created_r, error_r);
 }
 
 int blob_read(struct blob_store *store, const struct blob_id *id, uint64_t offset, size_t len,

@@ -51,6 +51,15 @@ int blob_put(struct blob_store *store, const void *data, size_t len, struct blob
              const char **error_r);
 
 /*
+ * blob_put, also saying whether this call wrote the blob: *created_r = 1 when the
+ * name did not exist (or held a damaged copy, now replaced), 0 when the same bytes
+ * were there already.  Delivery uses it to skip a database lookup for new blobs
+ * and to know that garbage collection cannot have removed the file meanwhile.
+ */
+int blob_put_created(struct blob_store *store, const void *data, size_t len, struct blob_id *id_r,
+                     int *created_r, const char **error_r);
+
+/*
  * Append len bytes of blob id from offset to out (fewer when the blob ends
  * first; len SIZE_MAX = to the end).  -1 when the blob does not exist.
  */

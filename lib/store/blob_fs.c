@@ -188,11 +188,13 @@ static int blob_fs_link(int fd, const char *temp, const char *path)
  * names them), done.  Other size: a damaged copy; replace it atomically with ours.
  */
 static int blob_fs_existing(struct blob_fs *fs, int fd, char *temp, const char *path, size_t len,
-                            const char **error_r)
+                            int *created_r, const char **error_r)
 {
 	struct stat st;
-	if (stat(path, &st) == 0 && (uint64_t)st.st_size == (uint64_t)len)
+	if (stat(path, &st) == 0 && (uint64_t)st.st_size == (uint64_t)len) {
+		*created_r = 0;
 		return 0;
+	}
 	if (temp[0] == '\0') {
 		blob_fs_temp_name(fs, temp);
 		if (blob_fs_link(fd, "", temp) < 0) {
@@ -210,7 +212,7 @@ static int blob_fs_existing(struct blob_fs *fs, int fd, char *temp, const char *
 }
 
 static int blob_fs_put(void *ctx, const struct blob_id *id, const void *data, size_t len,
-                       const char **error_r)
+                       int *created_r, const char **error_r)
 {
 	struct blob_fs *fs = ctx;
 	char path[BLOB_FS_PATH_MAX], dir[BLOB_FS_PATH_MAX], temp[BLOB_FS_PATH_MAX];
@@ -228,9 +230,10 @@ static int blob_fs_put(void *ctx, const struct blob_id *id, const void *data, si
 	if (fd < 0)
 		return -1;
 	int r = 0;
+	*created_r = 1;
 	if (blob_fs_link(fd, temp, path) < 0) {
 		if (errno == EEXIST)
-			r = blob_fs_existing(fs, fd, temp, path, len, error_r);
+			r = blob_fs_existing(fs, fd, temp, path, len, created_r, error_r);
 		else {
 			*error_r = blob_error("blob store: link %s: %s", path, strerror(errno));
 			r = -1;

@@ -1,7 +1,8 @@
 /*
  * message.c - rows of the `messages` table: the parse-once index of a blob.
  *
- * Exports message_find, message_insert, message_utf8_clean, message_sha_param.
+ * Exports message_find, message_insert, message_index_params, message_utf8_clean,
+ * message_sha_param.
  * The SQL of each statement sits next to the C that runs it.
  */
 #include "message.h"
@@ -111,16 +112,11 @@ static const char message_insert_sql[] =
 /* PostgreSQL's timestamptz ends in year 294276; beyond (or INT64_MIN = no Date:) is NULL. */
 #define MESSAGE_DATE_MAX 9000000000000LL
 
-int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
-                   const struct message_index *idx, struct arena *arena, int64_t *id_r,
-                   const char **error_r)
+void message_index_params(struct arena *arena, const struct message_index *idx, const char **p)
 {
-	const char *p[19];
-	p[0] = message_sha_param(arena, blob);
-	p[1] = arena_printf(arena, "%llu", (unsigned long long)size);
-	p[2] = arena_printf(arena, "%zu", idx->header_size);
-	p[3] = arena_printf(arena, "%zu", idx->body_lines);
-	p[4] = idx->sent_date > -MESSAGE_DATE_MAX && idx->sent_date < MESSAGE_DATE_MAX
+	p[0] = arena_printf(arena, "%zu", idx->header_size);
+	p[1] = arena_printf(arena, "%zu", idx->body_lines);
+	p[2] = idx->sent_date > -MESSAGE_DATE_MAX && idx->sent_date < MESSAGE_DATE_MAX
 	               ? arena_printf(arena, "%lld", (long long)idx->sent_date)
 	               : NULL;
 	const char *text[] = {idx->envelope,
@@ -138,8 +134,18 @@ int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
 	                      idx->search_headers,
 	                      idx->search_text};
 	for (int i = 0; i < 14; i++)
-		p[5 + i] = message_utf8_clean(arena, text[i]);
-	p[8] = idx->parts ? message_hex_param(arena, idx->parts, idx->parts_len) : NULL;
+		p[3 + i] = message_utf8_clean(arena, text[i]);
+	p[6] = idx->parts ? message_hex_param(arena, idx->parts, idx->parts_len) : NULL;
+}
+
+int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
+                   const struct message_index *idx, struct arena *arena, int64_t *id_r,
+                   const char **error_r)
+{
+	const char *p[2 + MESSAGE_INDEX_PARAMS];
+	p[0] = message_sha_param(arena, blob);
+	p[1] = arena_printf(arena, "%llu", (unsigned long long)size);
+	message_index_params(arena, idx, p + 2);
 
 	PGresult *res = db_exec(db, message_insert_sql, 19, p, error_r);
 	if (res == NULL)

@@ -31,6 +31,18 @@ int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
                    const struct message_index *idx, struct arena *arena, int64_t *id_r,
                    const char **error_r);
 
+/* Number of parameters message_index_params() fills. */
+#define MESSAGE_INDEX_PARAMS 17
+
+/*
+ * The index as text parameters, in the column order of the messages table from
+ * header_size to search_text (header_size, body_lines, sent_date as Unix time or
+ * NULL, envelope, bodystructure, body, parts as bytea hex, message_id, in_reply_to,
+ * references, subject, from, to, cc, bcc, search_headers, search_text), cleaned to
+ * valid UTF-8, allocated from arena, into p[0 .. MESSAGE_INDEX_PARAMS - 1].
+ */
+void message_index_params(struct arena *arena, const struct message_index *idx, const char **p);
+
 /* s as valid UTF-8: s itself when it is, else an arena copy with bad bytes as '?'. */
 const char *message_utf8_clean(struct arena *arena, const char *s);
 

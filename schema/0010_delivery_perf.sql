@@ -1,0 +1,210 @@
+-- 0010_delivery_perf.sql - the delivery transaction as one server-side function.
+--
+-- lib/store/deliver.c used to run the delivery transaction as ~10 statements, each
+-- a network round trip and a fresh parse + plan.  cairn_deliver() does the same work,
+-- in the same lock order, in one call: run as a single (prepared) statement outside
+-- an explicit transaction it is its own transaction and commits when it returns, so
+-- a delivery costs one round trip and PL/pgSQL's cached plans.
+--
+-- Lock order (as before, so deliveries, APPENDs and GC never deadlock): target
+-- mailboxes by id, then quota roots by id, then the blobs row.
+--
+-- Arguments:
+--   p_boxes          distinct target mailbox ids, ascending
+--   p_sha, p_size    the blob (already written and fsynced by the caller)
+--   p_dedup_window   seconds; 0 = no duplicate suppression
+--   p_blob_created   the caller's write created the blob file (it did not exist)
+--   p_verify_in_txn  the caller runs this inside BEGIN and checks the blob file
+--                    under the blobs row lock before COMMIT (see below)
+--   p_flags, p_keywords, p_internaldate   what the new rows start with (APPEND);
+--                    p_internaldate is Unix time, NULL = now()
+--   p_header_size .. p_search_text   the parse-once index of a blob seen for the
+--                    first time; all NULL when the caller did not parse it
+--
+-- One result row per target: (mailbox_id, status, uid, modseq) with status
+-- 0 delivered, 1 duplicate (same Message-ID within the window), 2 mailbox gone
+-- (temporary failure), 3 over quota.  A single row with status 9 and nothing
+-- changed: the blob has no `messages` row yet, call again with its index.
+--
+-- Blob GC deletes a file only under its blobs row lock when refcount = 0.  When
+-- this delivery did not create the file itself and the row is absent or at
+-- refcount 0, GC may have removed the file after the caller wrote it; then the
+-- function raises SQLSTATE CB001 (everything rolled back) and the caller repeats
+-- the call with p_verify_in_txn inside BEGIN ... COMMIT, re-writing the file if it
+-- is gone while holding the row lock.  Otherwise (refcount > 0, or a file this
+-- delivery created with no row GC could act on) the file is known to be there.
+
+CREATE FUNCTION cairn_deliver(
+	p_boxes bigint[], p_sha bytea, p_size bigint, p_dedup_window integer,
+	p_blob_created boolean, p_verify_in_txn boolean,
+	p_flags integer, p_keywords bigint[], p_internaldate double precision,
+	p_header_size bigint, p_body_lines bigint, p_sent_date double precision,
+	p_envelope text, p_bodystructure text, p_body text, p_parts bytea,
+	p_message_id text, p_in_reply_to text, p_references text, p_subject text,
+	p_from text, p_to text, p_cc text, p_bcc text,
+	p_search_headers text, p_search_text text)
+RETURNS TABLE (mailbox_id bigint, status integer, uid bigint, modseq bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	n integer := coalesce(array_length(p_boxes, 1), 0);
+	v_st integer[] := array_fill(2, ARRAY[n]);        -- 2 until the row is locked
+	v_r0 bigint[] := array_fill(NULL::bigint, ARRAY[n]);  -- mailbox-or-account root
+	v_r1 bigint[] := array_fill(NULL::bigint, ARRAY[n]);  -- domain root
+	v_uid bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+	v_modseq bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+	q_id bigint[] := '{}';
+	q_slim bigint[]; q_mlim bigint[]; q_sused bigint[]; q_mused bigint[];
+	q_addb bigint[]; q_addm bigint[];
+	v_msg bigint;
+	v_mid text;
+	v_live bigint[];
+	v_fresh bigint[];
+	v_old bigint;
+	v_found boolean;
+	v_rows integer;
+	i integer;
+	k integer;
+	rid bigint;
+	r record;
+BEGIN
+	SELECT m.id, m.message_id INTO v_msg, v_mid FROM messages m WHERE m.sha256 = p_sha;
+	IF NOT FOUND THEN
+		IF p_header_size IS NULL THEN
+			RETURN QUERY SELECT NULL::bigint, 9, NULL::bigint, NULL::bigint;
+			RETURN;
+		END IF;
+		v_mid := p_message_id;
+	END IF;
+
+	FOR r IN SELECT m.id, coalesce(m.quota_root_id, a.quota_root_id) AS r0,
+	                d.quota_root_id AS r1
+	           FROM mailboxes m JOIN accounts a ON a.id = m.owner_id
+	           JOIN domains d ON d.id = a.domain_id
+	          WHERE m.id = ANY(p_boxes) AND m.deleted_at IS NULL
+	          ORDER BY m.id FOR UPDATE OF m LOOP
+		i := array_position(p_boxes, r.id);
+		v_st[i] := 0;
+		v_r0[i] := r.r0;
+		v_r1[i] := CASE WHEN r.r1 = r.r0 THEN NULL ELSE r.r1 END;
+	END LOOP;
+
+	-- Quota roots of the live targets, locked by id.
+	SELECT coalesce(array_agg(q.id ORDER BY q.id), '{}'),
+	       array_agg(coalesce(q.storage_limit, -1) ORDER BY q.id),
+	       array_agg(coalesce(q.message_limit, -1) ORDER BY q.id),
+	       array_agg(q.storage_used ORDER BY q.id), array_agg(q.messages_used ORDER BY q.id)
+	  INTO q_id, q_slim, q_mlim, q_sused, q_mused
+	  FROM (SELECT * FROM quota_roots
+	         WHERE id IN (SELECT x FROM unnest(v_r0 || v_r1, v_st || v_st) AS u(x, s)
+	                       WHERE s = 0 AND x IS NOT NULL)
+	         ORDER BY id FOR UPDATE) q;
+	q_addb := array_fill(0::bigint, ARRAY[cardinality(q_id)]);
+	q_addm := q_addb;
+
+	-- Check and charge in id order: a target that does not fit is over quota.
+	FOR i IN 1 .. n LOOP
+		CONTINUE WHEN v_st[i] <> 0;
+		FOREACH rid IN ARRAY ARRAY[v_r0[i], v_r1[i]] LOOP
+			k := array_position(q_id, rid);
+			CONTINUE WHEN k IS NULL;
+			IF (q_slim[k] >= 0 AND q_sused[k] + q_addb[k] + p_size > q_slim[k])
+			   OR (q_mlim[k] >= 0 AND q_mused[k] + q_addm[k] + 1 > q_mlim[k]) THEN
+				v_st[i] := 3;
+			END IF;
+		END LOOP;
+		CONTINUE WHEN v_st[i] <> 0;
+		FOREACH rid IN ARRAY ARRAY[v_r0[i], v_r1[i]] LOOP
+			k := array_position(q_id, rid);
+			CONTINUE WHEN k IS NULL;
+			q_addb[k] := q_addb[k] + p_size;
+			q_addm[k] := q_addm[k] + 1;
+		END LOOP;
+	END LOOP;
+
+	-- Duplicate suppression: a live target that got no row back saw this
+	-- Message-ID within the window.
+	IF p_dedup_window > 0 AND v_mid <> '' AND octet_length(v_mid) <= 900 AND 0 = ANY(v_st) THEN
+		v_live := ARRAY(SELECT p_boxes[j] FROM generate_subscripts(p_boxes, 1) j
+		                 WHERE v_st[j] = 0);
+		WITH ins AS (
+			INSERT INTO delivery_dedup AS dd (mailbox_id, message_id)
+			SELECT unnest(v_live), v_mid
+			ON CONFLICT (mailbox_id, message_id) DO UPDATE SET delivered_at = now()
+			WHERE dd.delivered_at < now() - make_interval(secs => p_dedup_window)
+			RETURNING dd.mailbox_id)
+		SELECT coalesce(array_agg(ins.mailbox_id), '{}') INTO v_fresh FROM ins;
+		FOR i IN 1 .. n LOOP
+			IF v_st[i] = 0 AND NOT p_boxes[i] = ANY(v_fresh) THEN
+				v_st[i] := 1;
+				-- Not delivered after all: take back its charge.
+				FOREACH rid IN ARRAY ARRAY[v_r0[i], v_r1[i]] LOOP
+					k := array_position(q_id, rid);
+					CONTINUE WHEN k IS NULL;
+					q_addb[k] := q_addb[k] - p_size;
+					q_addm[k] := q_addm[k] - 1;
+				END LOOP;
+			END IF;
+		END LOOP;
+	END IF;
+
+	v_live := ARRAY(SELECT p_boxes[j] FROM generate_subscripts(p_boxes, 1) j WHERE v_st[j] = 0);
+	v_rows := cardinality(v_live);
+	IF v_rows > 0 THEN
+		IF v_msg IS NULL THEN
+			INSERT INTO messages (sha256, size, header_size, body_lines, sent_date, envelope,
+			                      bodystructure, body, parts, message_id, in_reply_to,
+			                      references_hdr, subject, from_addr, to_addr, cc_addr,
+			                      bcc_addr, search_headers, search_text)
+			VALUES (p_sha, p_size, p_header_size, p_body_lines, to_timestamp(p_sent_date),
+			        p_envelope, p_bodystructure, p_body, p_parts, p_message_id,
+			        p_in_reply_to, p_references, p_subject, p_from, p_to, p_cc, p_bcc,
+			        p_search_headers, p_search_text)
+			ON CONFLICT (sha256) DO NOTHING RETURNING id INTO v_msg;
+			IF v_msg IS NULL THEN
+				-- A concurrent delivery of the same bytes inserted it first.
+				SELECT m.id INTO STRICT v_msg FROM messages m WHERE m.sha256 = p_sha;
+			END IF;
+		END IF;
+
+		-- UID and MODSEQ from each mailbox row (locked above, so UIDs ascend in
+		-- commit order), counters, and the new rows.
+		FOR r IN WITH a AS (
+				UPDATE mailboxes SET uidnext = uidnext + 1,
+				       highestmodseq = highestmodseq + 1, messages = messages + 1,
+				       unseen = unseen + CASE WHEN p_flags & 1 = 0 THEN 1 ELSE 0 END,
+				       deleted_msgs = deleted_msgs + CASE WHEN p_flags & 8 = 0 THEN 0 ELSE 1 END,
+				       size = size + p_size
+				 WHERE id = ANY(v_live) RETURNING id, uidnext - 1 AS new_uid, highestmodseq)
+			INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags,
+			                              keywords, internaldate)
+			SELECT a.id, a.new_uid, v_msg, a.highestmodseq, p_flags & 31, p_keywords,
+			       coalesce(to_timestamp(p_internaldate), now())
+			  FROM a RETURNING mailbox_id, uid, modseq LOOP
+			i := array_position(p_boxes, r.mailbox_id);
+			v_uid[i] := r.uid;
+			v_modseq[i] := r.modseq;
+		END LOOP;
+
+		UPDATE quota_roots q SET storage_used = q.storage_used + c.b,
+		       messages_used = q.messages_used + c.m
+		  FROM unnest(q_id, q_addb, q_addm) AS c(id, b, m)
+		 WHERE q.id = c.id AND c.m > 0;
+
+		-- Reference the blob; its row lock keeps GC away until commit.
+		SELECT b.refcount INTO v_old FROM blobs b WHERE b.sha256 = p_sha FOR UPDATE;
+		v_found := FOUND;
+		IF NOT p_verify_in_txn AND ((v_found AND v_old = 0)
+		                            OR (NOT v_found AND NOT p_blob_created)) THEN
+			RAISE EXCEPTION 'blob file must be checked under its row lock'
+			      USING ERRCODE = 'CB001';
+		END IF;
+		INSERT INTO blobs AS b (sha256, size, refcount) VALUES (p_sha, p_size, v_rows)
+		ON CONFLICT (sha256) DO UPDATE SET refcount = b.refcount + EXCLUDED.refcount,
+		                                   last_ref_at = now();
+	END IF;
+
+	RETURN QUERY SELECT p_boxes[j], v_st[j], v_uid[j], v_modseq[j]
+	               FROM generate_subscripts(p_boxes, 1) j;
+END
+$$;
