@@ -21,10 +21,10 @@
 --   p_header_size .. p_search_text   the parse-once index of a blob seen for the
 --                    first time; all NULL when the caller did not parse it
 --
--- One result row per target: (mailbox_id, status, uid, modseq) with status
--- 0 delivered, 1 duplicate (same Message-ID within the window), 2 mailbox gone
--- (temporary failure), 3 over quota.  A single row with status 9 and nothing
--- changed: the blob has no `messages` row yet, call again with its index.
+-- One result row of arrays parallel to p_boxes: status (0 delivered, 1 duplicate:
+-- same Message-ID within the window, 2 mailbox gone: temporary failure, 3 over
+-- quota), uid and modseq.  status NULL and nothing changed: the blob has no
+-- `messages` row yet, call again with its index.
 --
 -- Blob GC deletes a file only under its blobs row lock when refcount = 0.  When
 -- this delivery did not create the file itself and the row is absent or at
@@ -42,91 +42,99 @@ CREATE FUNCTION cairn_deliver(
 	p_envelope text, p_bodystructure text, p_body text, p_parts bytea,
 	p_message_id text, p_in_reply_to text, p_references text, p_subject text,
 	p_from text, p_to text, p_cc text, p_bcc text,
-	p_search_headers text, p_search_text text)
-RETURNS TABLE (mailbox_id bigint, status integer, uid bigint, modseq bigint)
-LANGUAGE plpgsql AS $$
+	p_search_headers text, p_search_text text,
+	OUT status integer[], OUT uid bigint[], OUT modseq bigint[])
+LANGUAGE plpgsql
+-- Plans are cached per session; custom plans per call would only re-plan the same.
+SET plan_cache_mode = force_generic_plan
+AS $$
 #variable_conflict use_column
 DECLARE
 	n integer := coalesce(array_length(p_boxes, 1), 0);
-	v_st integer[] := array_fill(2, ARRAY[n]);        -- 2 until the row is locked
 	v_r0 bigint[] := array_fill(NULL::bigint, ARRAY[n]);  -- mailbox-or-account root
 	v_r1 bigint[] := array_fill(NULL::bigint, ARRAY[n]);  -- domain root
-	v_uid bigint[] := array_fill(NULL::bigint, ARRAY[n]);
-	v_modseq bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+	v_ids bigint[];
+	v_a bigint[];
+	v_b bigint[];
+	v_roots bigint[] := '{}';
 	q_id bigint[] := '{}';
 	q_slim bigint[]; q_mlim bigint[]; q_sused bigint[]; q_mused bigint[];
 	q_addb bigint[]; q_addm bigint[];
 	v_msg bigint;
 	v_mid text;
-	v_live bigint[];
+	v_live bigint[] := '{}';
 	v_fresh bigint[];
 	v_old bigint;
 	v_found boolean;
-	v_rows integer;
 	i integer;
 	k integer;
 	rid bigint;
-	r record;
 BEGIN
+	status := array_fill(2, ARRAY[n]);               -- 2 until the row is locked
+	uid := array_fill(NULL::bigint, ARRAY[n]);
+	modseq := uid;
 	SELECT m.id, m.message_id INTO v_msg, v_mid FROM messages m WHERE m.sha256 = p_sha;
 	IF NOT FOUND THEN
 		IF p_header_size IS NULL THEN
-			RETURN QUERY SELECT NULL::bigint, 9, NULL::bigint, NULL::bigint;
+			status := NULL;
 			RETURN;
 		END IF;
 		v_mid := p_message_id;
 	END IF;
 
-	FOR r IN SELECT m.id, coalesce(m.quota_root_id, a.quota_root_id) AS r0,
-	                d.quota_root_id AS r1
-	           FROM mailboxes m JOIN accounts a ON a.id = m.owner_id
-	           JOIN domains d ON d.id = a.domain_id
-	          WHERE m.id = ANY(p_boxes) AND m.deleted_at IS NULL
-	          ORDER BY m.id FOR UPDATE OF m LOOP
-		i := array_position(p_boxes, r.id);
-		v_st[i] := 0;
-		v_r0[i] := r.r0;
-		v_r1[i] := CASE WHEN r.r1 = r.r0 THEN NULL ELSE r.r1 END;
+	SELECT array_agg(x.id), array_agg(x.r0), array_agg(x.r1) INTO v_ids, v_a, v_b
+	  FROM (SELECT m.id, coalesce(m.quota_root_id, a.quota_root_id) AS r0,
+	               d.quota_root_id AS r1
+	          FROM mailboxes m JOIN accounts a ON a.id = m.owner_id
+	          JOIN domains d ON d.id = a.domain_id
+	         WHERE m.id = ANY(p_boxes) AND m.deleted_at IS NULL
+	         ORDER BY m.id FOR UPDATE OF m) x;
+	FOR k IN 1 .. coalesce(cardinality(v_ids), 0) LOOP
+		i := array_position(p_boxes, v_ids[k]);
+		status[i] := 0;
+		v_r0[i] := v_a[k];
+		v_r1[i] := CASE WHEN v_b[k] = v_a[k] THEN NULL ELSE v_b[k] END;
+		IF v_r0[i] IS NOT NULL THEN v_roots := v_roots || v_r0[i]; END IF;
+		IF v_r1[i] IS NOT NULL THEN v_roots := v_roots || v_r1[i]; END IF;
 	END LOOP;
 
-	-- Quota roots of the live targets, locked by id.
-	SELECT coalesce(array_agg(q.id ORDER BY q.id), '{}'),
-	       array_agg(coalesce(q.storage_limit, -1) ORDER BY q.id),
-	       array_agg(coalesce(q.message_limit, -1) ORDER BY q.id),
-	       array_agg(q.storage_used ORDER BY q.id), array_agg(q.messages_used ORDER BY q.id)
-	  INTO q_id, q_slim, q_mlim, q_sused, q_mused
-	  FROM (SELECT * FROM quota_roots
-	         WHERE id IN (SELECT x FROM unnest(v_r0 || v_r1, v_st || v_st) AS u(x, s)
-	                       WHERE s = 0 AND x IS NOT NULL)
-	         ORDER BY id FOR UPDATE) q;
+	-- Quota roots of the live targets, locked by id; checked and charged in id
+	-- order: a target that does not fit is over quota.
+	IF cardinality(v_roots) > 0 THEN
+		SELECT array_agg(q.id), array_agg(coalesce(q.storage_limit, -1)),
+		       array_agg(coalesce(q.message_limit, -1)),
+		       array_agg(q.storage_used), array_agg(q.messages_used)
+		  INTO q_id, q_slim, q_mlim, q_sused, q_mused
+		  FROM (SELECT * FROM quota_roots WHERE id = ANY(v_roots)
+		         ORDER BY id FOR UPDATE) q;
+		q_id := coalesce(q_id, '{}');
+	END IF;
 	q_addb := array_fill(0::bigint, ARRAY[cardinality(q_id)]);
 	q_addm := q_addb;
-
-	-- Check and charge in id order: a target that does not fit is over quota.
 	FOR i IN 1 .. n LOOP
-		CONTINUE WHEN v_st[i] <> 0;
+		CONTINUE WHEN status[i] <> 0;
 		FOREACH rid IN ARRAY ARRAY[v_r0[i], v_r1[i]] LOOP
 			k := array_position(q_id, rid);
-			CONTINUE WHEN k IS NULL;
-			IF (q_slim[k] >= 0 AND q_sused[k] + q_addb[k] + p_size > q_slim[k])
-			   OR (q_mlim[k] >= 0 AND q_mused[k] + q_addm[k] + 1 > q_mlim[k]) THEN
-				v_st[i] := 3;
+			IF k IS NOT NULL
+			   AND ((q_slim[k] >= 0 AND q_sused[k] + q_addb[k] + p_size > q_slim[k])
+			        OR (q_mlim[k] >= 0 AND q_mused[k] + q_addm[k] + 1 > q_mlim[k])) THEN
+				status[i] := 3;
 			END IF;
 		END LOOP;
-		CONTINUE WHEN v_st[i] <> 0;
+		CONTINUE WHEN status[i] <> 0;
 		FOREACH rid IN ARRAY ARRAY[v_r0[i], v_r1[i]] LOOP
 			k := array_position(q_id, rid);
 			CONTINUE WHEN k IS NULL;
 			q_addb[k] := q_addb[k] + p_size;
 			q_addm[k] := q_addm[k] + 1;
 		END LOOP;
+		v_live := v_live || p_boxes[i];
 	END LOOP;
 
 	-- Duplicate suppression: a live target that got no row back saw this
 	-- Message-ID within the window.
-	IF p_dedup_window > 0 AND v_mid <> '' AND octet_length(v_mid) <= 900 AND 0 = ANY(v_st) THEN
-		v_live := ARRAY(SELECT p_boxes[j] FROM generate_subscripts(p_boxes, 1) j
-		                 WHERE v_st[j] = 0);
+	IF p_dedup_window > 0 AND v_mid <> '' AND octet_length(v_mid) <= 900
+	   AND cardinality(v_live) > 0 THEN
 		WITH ins AS (
 			INSERT INTO delivery_dedup AS dd (mailbox_id, message_id)
 			SELECT unnest(v_live), v_mid
@@ -134,9 +142,15 @@ BEGIN
 			WHERE dd.delivered_at < now() - make_interval(secs => p_dedup_window)
 			RETURNING dd.mailbox_id)
 		SELECT coalesce(array_agg(ins.mailbox_id), '{}') INTO v_fresh FROM ins;
-		FOR i IN 1 .. n LOOP
-			IF v_st[i] = 0 AND NOT p_boxes[i] = ANY(v_fresh) THEN
-				v_st[i] := 1;
+		IF cardinality(v_fresh) < cardinality(v_live) THEN
+			v_live := '{}';
+			FOR i IN 1 .. n LOOP
+				CONTINUE WHEN status[i] <> 0;
+				IF p_boxes[i] = ANY(v_fresh) THEN
+					v_live := v_live || p_boxes[i];
+					CONTINUE;
+				END IF;
+				status[i] := 1;
 				-- Not delivered after all: take back its charge.
 				FOREACH rid IN ARRAY ARRAY[v_r0[i], v_r1[i]] LOOP
 					k := array_position(q_id, rid);
@@ -144,67 +158,80 @@ BEGIN
 					q_addb[k] := q_addb[k] - p_size;
 					q_addm[k] := q_addm[k] - 1;
 				END LOOP;
-			END IF;
-		END LOOP;
+			END LOOP;
+		END IF;
 	END IF;
 
-	v_live := ARRAY(SELECT p_boxes[j] FROM generate_subscripts(p_boxes, 1) j WHERE v_st[j] = 0);
-	v_rows := cardinality(v_live);
-	IF v_rows > 0 THEN
+	IF cardinality(v_live) = 0 THEN
+		RETURN;
+	END IF;
+	IF v_msg IS NULL THEN
+		INSERT INTO messages (sha256, size, header_size, body_lines, sent_date, envelope,
+		                      bodystructure, body, parts, message_id, in_reply_to,
+		                      references_hdr, subject, from_addr, to_addr, cc_addr,
+		                      bcc_addr, search_headers, search_text)
+		VALUES (p_sha, p_size, p_header_size, p_body_lines, to_timestamp(p_sent_date),
+		        p_envelope, p_bodystructure, p_body, p_parts, p_message_id,
+		        p_in_reply_to, p_references, p_subject, p_from, p_to, p_cc, p_bcc,
+		        p_search_headers, p_search_text)
+		ON CONFLICT (sha256) DO NOTHING RETURNING id INTO v_msg;
 		IF v_msg IS NULL THEN
-			INSERT INTO messages (sha256, size, header_size, body_lines, sent_date, envelope,
-			                      bodystructure, body, parts, message_id, in_reply_to,
-			                      references_hdr, subject, from_addr, to_addr, cc_addr,
-			                      bcc_addr, search_headers, search_text)
-			VALUES (p_sha, p_size, p_header_size, p_body_lines, to_timestamp(p_sent_date),
-			        p_envelope, p_bodystructure, p_body, p_parts, p_message_id,
-			        p_in_reply_to, p_references, p_subject, p_from, p_to, p_cc, p_bcc,
-			        p_search_headers, p_search_text)
-			ON CONFLICT (sha256) DO NOTHING RETURNING id INTO v_msg;
-			IF v_msg IS NULL THEN
-				-- A concurrent delivery of the same bytes inserted it first.
-				SELECT m.id INTO STRICT v_msg FROM messages m WHERE m.sha256 = p_sha;
-			END IF;
+			-- A concurrent delivery of the same bytes inserted it first.
+			SELECT m.id INTO STRICT v_msg FROM messages m WHERE m.sha256 = p_sha;
 		END IF;
+	END IF;
 
-		-- UID and MODSEQ from each mailbox row (locked above, so UIDs ascend in
-		-- commit order), counters, and the new rows.
-		FOR r IN WITH a AS (
-				UPDATE mailboxes SET uidnext = uidnext + 1,
-				       highestmodseq = highestmodseq + 1, messages = messages + 1,
-				       unseen = unseen + CASE WHEN p_flags & 1 = 0 THEN 1 ELSE 0 END,
-				       deleted_msgs = deleted_msgs + CASE WHEN p_flags & 8 = 0 THEN 0 ELSE 1 END,
-				       size = size + p_size
-				 WHERE id = ANY(v_live) RETURNING id, uidnext - 1 AS new_uid, highestmodseq)
-			INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags,
-			                              keywords, internaldate)
-			SELECT a.id, a.new_uid, v_msg, a.highestmodseq, p_flags & 31, p_keywords,
-			       coalesce(to_timestamp(p_internaldate), now())
-			  FROM a RETURNING mailbox_id, uid, modseq LOOP
-			i := array_position(p_boxes, r.mailbox_id);
-			v_uid[i] := r.uid;
-			v_modseq[i] := r.modseq;
-		END LOOP;
+	-- UID and MODSEQ from each mailbox row (locked above, so UIDs ascend in
+	-- commit order), counters, and the new rows.
+	WITH a AS (
+		UPDATE mailboxes SET uidnext = uidnext + 1,
+		       highestmodseq = highestmodseq + 1, messages = messages + 1,
+		       unseen = unseen + CASE WHEN p_flags & 1 = 0 THEN 1 ELSE 0 END,
+		       deleted_msgs = deleted_msgs + CASE WHEN p_flags & 8 = 0 THEN 0 ELSE 1 END,
+		       size = size + p_size
+		 WHERE id = ANY(v_live) RETURNING id, uidnext - 1 AS new_uid, highestmodseq),
+	ins AS (
+		INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags,
+		                              keywords, internaldate)
+		SELECT a.id, a.new_uid, v_msg, a.highestmodseq, p_flags & 31, p_keywords,
+		       coalesce(to_timestamp(p_internaldate), now())
+		  FROM a RETURNING mailbox_id AS id, uid AS u, modseq AS ms)
+	SELECT array_agg(ins.id), array_agg(ins.u), array_agg(ins.ms) INTO v_ids, v_a, v_b
+	  FROM ins;
+	FOR k IN 1 .. coalesce(cardinality(v_ids), 0) LOOP
+		i := array_position(p_boxes, v_ids[k]);
+		uid[i] := v_a[k];
+		modseq[i] := v_b[k];
+	END LOOP;
 
+	IF cardinality(q_id) > 0 THEN
 		UPDATE quota_roots q SET storage_used = q.storage_used + c.b,
 		       messages_used = q.messages_used + c.m
 		  FROM unnest(q_id, q_addb, q_addm) AS c(id, b, m)
 		 WHERE q.id = c.id AND c.m > 0;
-
-		-- Reference the blob; its row lock keeps GC away until commit.
-		SELECT b.refcount INTO v_old FROM blobs b WHERE b.sha256 = p_sha FOR UPDATE;
-		v_found := FOUND;
-		IF NOT p_verify_in_txn AND ((v_found AND v_old = 0)
-		                            OR (NOT v_found AND NOT p_blob_created)) THEN
-			RAISE EXCEPTION 'blob file must be checked under its row lock'
-			      USING ERRCODE = 'CB001';
-		END IF;
-		INSERT INTO blobs AS b (sha256, size, refcount) VALUES (p_sha, p_size, v_rows)
-		ON CONFLICT (sha256) DO UPDATE SET refcount = b.refcount + EXCLUDED.refcount,
-		                                   last_ref_at = now();
 	END IF;
 
-	RETURN QUERY SELECT p_boxes[j], v_st[j], v_uid[j], v_modseq[j]
-	               FROM generate_subscripts(p_boxes, 1) j;
+	-- Reference the blob; its row lock keeps GC away until commit.
+	SELECT b.refcount INTO v_old FROM blobs b WHERE b.sha256 = p_sha FOR UPDATE;
+	v_found := FOUND;
+	IF NOT p_verify_in_txn AND ((v_found AND v_old = 0) OR (NOT v_found AND NOT p_blob_created)) THEN
+		RAISE EXCEPTION 'blob file must be checked under its row lock' USING ERRCODE = 'CB001';
+	END IF;
+	INSERT INTO blobs AS b (sha256, size, refcount) VALUES (p_sha, p_size, cardinality(v_live))
+	ON CONFLICT (sha256) DO UPDATE SET refcount = b.refcount + EXCLUDED.refcount,
+	                                   last_ref_at = now();
+END
+$$;
+
+-- Search text is long and often compresses little; lz4 tries it far more cheaply
+-- than the default pglz (new values only; both decompress transparently).  Only
+-- where this PostgreSQL was built with lz4.
+DO $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'
+	                                       AND 'lz4' = ANY(enumvals)) THEN
+		ALTER TABLE messages ALTER COLUMN search_text SET COMPRESSION lz4,
+		                     ALTER COLUMN search_headers SET COMPRESSION lz4;
+	END IF;
 END
 $$;

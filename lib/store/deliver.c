@@ -42,7 +42,6 @@
 #define DELIVER_SQL_DUPLICATE 1
 #define DELIVER_SQL_GONE 2
 #define DELIVER_SQL_OVER_QUOTA 3
-#define DELIVER_SQL_NEED_INDEX 9
 
 /* The function's arguments before the index, and all of them. */
 #define DELIVER_CALL_FIXED 9
@@ -65,6 +64,8 @@ struct deliver_call {
 	size_t len;
 	struct blob_id blob;
 	int created; /* this delivery wrote the blob file */
+	int64_t *boxes; /* distinct target mailboxes, ascending */
+	size_t nboxes;
 	const char *p[DELIVER_CALL_PARAMS];
 	struct message_index idx;
 };
@@ -86,7 +87,7 @@ static const char deliver_lookup_sql[] =
         " FROM t";
 
 static const char deliver_call_sql[] =
-        "SELECT mailbox_id, status, uid, modseq FROM cairn_deliver($1::int8[], $2::bytea,"
+        "SELECT status, uid, modseq FROM cairn_deliver($1::int8[], $2::bytea,"
         " $3::int8, $4::int, $5::bool, $6::bool, $7::int, $8::int8[], $9::float8, $10::int8,"
         " $11::int8, $12::float8, $13, $14, $15, $16::bytea, $17, $18, $19, $20, $21, $22,"
         " $23, $24, $25, $26)";
@@ -267,9 +268,9 @@ static int deliver_cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* "{1,2,3}": the distinct target mailboxes, ascending by id (the lock order). */
-static const char *deliver_box_array(struct arena *a, const struct deliver_target *targets,
-                                     size_t n)
+/* The distinct target mailboxes, ascending by id (the lock order), and as "{1,2,3}". */
+static const char *deliver_boxes_init(struct arena *a, struct deliver_call *c,
+                                      const struct deliver_target *targets, size_t n)
 {
 	int64_t *ids = arena_alloc(a, n * sizeof(*ids));
 	for (size_t i = 0; i < n; i++)
@@ -278,10 +279,15 @@ static const char *deliver_box_array(struct arena *a, const struct deliver_targe
 	struct buf b;
 	buf_init_arena(&b, a);
 	buf_append_char(&b, '{');
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || ids[i] != ids[i - 1])
-			buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+	c->nboxes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && ids[i] == ids[i - 1])
+			continue;
+		buf_printf(&b, "%s%lld", c->nboxes ? "," : "", (long long)ids[i]);
+		ids[c->nboxes++] = ids[i];
+	}
 	buf_append_char(&b, '}');
+	c->boxes = ids;
 	return buf_cstr(&b);
 }
 
@@ -300,7 +306,7 @@ static void deliver_index(struct deliver *d, struct deliver_call *c)
 static void deliver_call_init(struct deliver *d, struct deliver_call *c,
                               const struct deliver_target *targets, size_t n)
 {
-	c->p[0] = deliver_box_array(d->arena, targets, n);
+	c->p[0] = deliver_boxes_init(d->arena, c, targets, n);
 	c->p[1] = message_sha_param(d->arena, &c->blob);
 	c->p[2] = arena_printf(d->arena, "%zu", c->len);
 	c->p[3] = arena_printf(d->arena, "%d", d->set.dedup_window);
@@ -316,9 +322,10 @@ static void deliver_call_init(struct deliver *d, struct deliver_call *c,
 		deliver_index(d, c);
 }
 
+/* The function returns NULL statuses when the blob has no index yet. */
 static int deliver_need_index(const PGresult *res)
 {
-	return PQntuples(res) == 1 && deliver_int(res, 0, 1) == DELIVER_SQL_NEED_INDEX;
+	return PQntuples(res) == 1 && PQgetisnull(res, 0, 0);
 }
 
 /*
@@ -390,28 +397,48 @@ static enum deliver_status deliver_sql_status(int64_t code)
 	}
 }
 
-/* Copy each target's outcome from the result rows (one per distinct mailbox). */
-static void deliver_results(struct deliver *d, const PGresult *res, struct deliver_target *targets,
-                            size_t n)
+/*
+ * Parse a one-dimensional int8 array in text form ("{1,NULL,3}") into out[0..n-1]
+ * (NULL as 0); -1 when it does not have exactly n elements.
+ */
+static int deliver_parse_array(const char *s, int64_t *out, size_t n)
 {
-	size_t rows = (size_t)PQntuples(res);
-	/* (mailbox, row) pairs sorted by mailbox: n lookups in O(n log n). */
-	int64_t(*map)[2] = arena_alloc(d->arena, (rows ? rows : 1) * sizeof(*map));
-	for (size_t r = 0; r < rows; r++) {
-		map[r][0] = deliver_int(res, (int)r, 0);
-		map[r][1] = (int64_t)r;
+	size_t i = 0;
+	if (*s++ != '{')
+		return -1;
+	while (*s != '}' && *s != '\0') {
+		if (i == n)
+			return -1;
+		out[i++] = strncmp(s, "NULL", 4) == 0 ? 0 : strtoll(s, NULL, 10);
+		s += strcspn(s, ",}");
+		if (*s == ',')
+			s++;
 	}
-	qsort(map, rows, sizeof(*map), deliver_cmp_id);
+	return *s == '}' && i == n ? 0 : -1;
+}
+
+/* Copy each target's outcome from the result row (arrays parallel to c->boxes). */
+static int deliver_results(struct deliver *d, const struct deliver_call *c, const PGresult *res,
+                           struct deliver_target *targets, size_t n, const char **error_r)
+{
+	int64_t *v[3];
+	for (int col = 0; col < 3; col++) {
+		v[col] = arena_alloc(d->arena, c->nboxes * sizeof(int64_t));
+		if (PQntuples(res) != 1 ||
+		    deliver_parse_array(PQgetvalue(res, 0, col), v[col], c->nboxes) < 0) {
+			*error_r = "database: unexpected result from cairn_deliver()";
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
-		int64_t(*hit)[2] =
-		        bsearch(&targets[i].mailbox_id, map, rows, sizeof(*map), deliver_cmp_id);
-		if (hit == NULL)
-			continue;
-		int r = (int)(*hit)[1];
-		targets[i].status = deliver_sql_status(deliver_int(res, r, 1));
-		targets[i].uid = (uint32_t)deliver_int(res, r, 2);
-		targets[i].modseq = deliver_int(res, r, 3);
+		const int64_t *hit = bsearch(&targets[i].mailbox_id, c->boxes, c->nboxes,
+		                             sizeof(int64_t), deliver_cmp_id);
+		size_t k = (size_t)(hit - c->boxes);
+		targets[i].status = deliver_sql_status(v[0][k]);
+		targets[i].uid = (uint32_t)v[1][k];
+		targets[i].modseq = v[2][k];
 	}
+	return 0;
 }
 
 int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliver_target *targets,
@@ -434,7 +461,7 @@ int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliv
 	}
 	if (res == NULL)
 		return -1;
-	deliver_results(d, res, targets, n);
+	int r = deliver_results(d, &c, res, targets, n, error_r);
 	PQclear(res);
-	return 0;
+	return r;
 }
