@@ -125,6 +125,30 @@ static void test_damaged_copy_is_replaced(void)
 	blob_store_close(&st);
 }
 
+/* blob_put_created: 1 for a new name or a repaired copy, 0 when the bytes were there. */
+static void test_put_created(void)
+{
+	const char *error = NULL;
+	struct blob_store *st = blob_store_open(blob_root, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct blob_id id;
+	int created = -1;
+	CU_ASSERT_EQUAL(blob_put_created(st, "created once", 12, &id, &created, &error), 0);
+	CU_ASSERT_EQUAL(created, 1);
+	CU_ASSERT_EQUAL(blob_put_created(st, "created once", 12, &id, &created, &error), 0);
+	CU_ASSERT_EQUAL(created, 0);
+	char hex[BLOB_HEX_LEN + 1], path[512];
+	blob_id_hex(&id, hex);
+	snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", blob_root, hex, hex + 2, hex);
+	CU_ASSERT_EQUAL(truncate(path, 1), 0);
+	CU_ASSERT_EQUAL(blob_put_created(st, "created once", 12, &id, &created, &error), 0);
+	CU_ASSERT_EQUAL(created, 1);
+	CU_ASSERT_EQUAL(blob_delete(st, &id, &error), 0);
+	CU_ASSERT_EQUAL(blob_put_created(st, "created once", 12, &id, &created, &error), 0);
+	CU_ASSERT_EQUAL(created, 1);
+	blob_store_close(&st);
+}
+
 static void test_missing_and_delete(void)
 {
 	const char *error = NULL;
@@ -203,6 +227,7 @@ static const struct unit_test blob_tests[] = {
         {"put_layout_and_read", test_put_layout_and_read},
         {"put_twice_one_file_no_temp", test_put_twice_is_one_file_and_no_temp_left},
         {"damaged_copy_replaced", test_damaged_copy_is_replaced},
+        {"put_created", test_put_created},
         {"missing_and_delete", test_missing_and_delete},
         {"bad_root", test_bad_root},
         {"concurrent_same_blob", test_concurrent_same_blob},
