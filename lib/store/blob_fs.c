@@ -211,40 +211,63 @@ static int blob_fs_existing(struct blob_fs *fs, int fd, char *temp, const char *
 	return 0;
 }
 
+/* Create root/ab and root/ab/cd (dir), each fsynced into its parent when new. */
+static int blob_fs_fanout(struct blob_fs *fs, const char *path, char *dir, const char **error_r)
+{
+	size_t rootlen = strlen(fs->root);
+	snprintf(dir, BLOB_FS_PATH_MAX, "%.*s", (int)(rootlen + 3), path);
+	if (blob_fs_mkdir(fs, dir, error_r) < 0)
+		return -1;
+	snprintf(dir, BLOB_FS_PATH_MAX, "%.*s", (int)(rootlen + 6), path);
+	return blob_fs_mkdir(fs, dir, error_r);
+}
+
+/*
+ * Link the written temp file to path.  The fan-out directories are made only when
+ * the link finds them missing: in a store in use they exist, and two mkdir calls
+ * per blob would be wasted.
+ */
+static int blob_fs_link_new(struct blob_fs *fs, int fd, char *temp, const char *path, size_t len,
+                            int *created_r, const char **error_r)
+{
+	char dir[BLOB_FS_PATH_MAX];
+	int r = blob_fs_link(fd, temp, path);
+	if (r < 0 && errno == ENOENT) {
+		if (blob_fs_fanout(fs, path, dir, error_r) < 0)
+			return -1;
+		r = blob_fs_link(fd, temp, path);
+	}
+	*created_r = 1;
+	if (r == 0)
+		return 0;
+	if (errno == EEXIST)
+		return blob_fs_existing(fs, fd, temp, path, len, created_r, error_r);
+	*error_r = blob_error("blob store: link %s: %s", path, strerror(errno));
+	return -1;
+}
+
 static int blob_fs_put(void *ctx, const struct blob_id *id, const void *data, size_t len,
                        int *created_r, const char **error_r)
 {
 	struct blob_fs *fs = ctx;
-	char path[BLOB_FS_PATH_MAX], dir[BLOB_FS_PATH_MAX], temp[BLOB_FS_PATH_MAX];
+	char path[BLOB_FS_PATH_MAX], temp[BLOB_FS_PATH_MAX];
 	blob_fs_path(fs, id, path);
-	size_t rootlen = strlen(fs->root);
-	/* root/ab, then root/ab/cd */
-	snprintf(dir, sizeof(dir), "%.*s", (int)(rootlen + 3), path);
-	if (blob_fs_mkdir(fs, dir, error_r) < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(rootlen + 6), path);
-	if (blob_fs_mkdir(fs, dir, error_r) < 0)
-		return -1;
-
 	int fd = blob_fs_write_temp(fs, data, len, temp, error_r);
 	if (fd < 0)
 		return -1;
-	int r = 0;
-	*created_r = 1;
-	if (blob_fs_link(fd, temp, path) < 0) {
-		if (errno == EEXIST)
-			r = blob_fs_existing(fs, fd, temp, path, len, created_r, error_r);
-		else {
-			*error_r = blob_error("blob store: link %s: %s", path, strerror(errno));
-			r = -1;
-		}
-	}
+	int r = blob_fs_link_new(fs, fd, temp, path, len, created_r, error_r);
 	close(fd);
 	if (temp[0])
 		unlink(temp);
-	/* Also after EEXIST: the other writer may not have fsynced the directory yet. */
-	if (r == 0)
-		r = blob_fs_fsync_path(fs, dir, error_r);
+	/*
+	 * The new name is durable only once its directory is.  Also after EEXIST: the
+	 * writer that linked it may not have fsynced the directory yet.
+	 */
+	if (r == 0) {
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		r = blob_fs_fsync_path(fs, path, error_r);
+	}
 	return r;
 }
 
