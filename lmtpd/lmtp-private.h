@@ -33,6 +33,11 @@ struct lmtp_session {
 	uint64_t size_hint;
 	void **rcpts;
 	size_t rcpt_count, rcpt_alloc;
+	/* Results of rcpt_many() for the pipelined RCPTs still to be answered. */
+	char **pre_addr;
+	enum lmtp_status *pre_status;
+	void **pre_rcpt;
+	size_t pre_n, pre_next;
 
 	/* The message being received. */
 	struct buf msg;

@@ -85,6 +85,7 @@ void lmtp_txn_reset(struct lmtp_session *s)
 	s->size_hint = 0;
 	s->rcpts = NULL;
 	s->rcpt_count = s->rcpt_alloc = 0;
+	s->pre_n = s->pre_next = 0;
 	s->too_big = 0;
 	s->bdat_failed = 0;
 	s->bdat_last = 0;
@@ -219,6 +220,74 @@ void lmtp_status_reply(struct lmtp_session *s, enum lmtp_status st, int after_da
 	}
 }
 
+/* A pipelined "RCPT TO:<addr>" line (no parameters) at line: its address, or NULL. */
+static char *lmtp_lookahead_addr(struct lmtp_session *s, const char *line, size_t len)
+{
+	const char *params, *error;
+	char *addr;
+	if (len >= s->set->max_line_length) /* as lmtp_commands_input judges it */
+		return NULL;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len < 8 || strncasecmp(line, "RCPT TO:", 8) != 0 || memchr(line, '\0', len) != NULL)
+		return NULL;
+	char *copy = arena_strndup(s->txn, line + 8, len - 8);
+	if (lmtp_addr_parse(copy, s->txn, &addr, &params, &error) < 0 || addr[0] == '\0' ||
+	    *params != '\0')
+		return NULL;
+	return addr;
+}
+
+/*
+ * RCPT addr is about to be checked: when complete RCPT lines follow it in the
+ * input (pipelining), check them all with one rcpt_many() call.
+ */
+static void lmtp_rcpt_prefetch(struct lmtp_session *s, char *addr)
+{
+	size_t room = s->set->max_recipients - s->rcpt_count, n = 1, cap = 16;
+	char **addrs = arena_alloc(s->txn, cap * sizeof(*addrs));
+	addrs[0] = addr;
+	const char *p = s->in.data + s->in_pos, *end = s->in.data + s->in.len;
+	while (n < room) {
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		char *next = lf ? lmtp_lookahead_addr(s, p, (size_t)(lf - p)) : NULL;
+		if (next == NULL)
+			break;
+		if (n == cap) {
+			char **grown = arena_alloc(s->txn, 2 * cap * sizeof(*addrs));
+			memcpy(grown, addrs, cap * sizeof(*addrs));
+			addrs = grown;
+			cap *= 2;
+		}
+		addrs[n++] = next;
+		p = lf + 1;
+	}
+	s->pre_n = s->pre_next = 0;
+	if (n < 2)
+		return;
+	s->pre_status = arena_alloc(s->txn, n * sizeof(*s->pre_status));
+	s->pre_rcpt = arena_zalloc(s->txn, n * sizeof(*s->pre_rcpt));
+	for (size_t i = 0; i < n; i++)
+		s->pre_status[i] = LMTP_TEMPFAIL;
+	s->cb->rcpt_many(s->ctx, s->txn, (const char *const *)addrs, n, s->size_hint, s->pre_status,
+	                 s->pre_rcpt);
+	s->pre_addr = addrs;
+	s->pre_n = n;
+}
+
+/* Check a recipient: from the prefetched results when it is the next of them. */
+static enum lmtp_status lmtp_rcpt_check(struct lmtp_session *s, char *addr, void **rcpt_r)
+{
+	if (s->cb->rcpt_many != NULL && s->pre_next == s->pre_n)
+		lmtp_rcpt_prefetch(s, addr);
+	if (s->pre_next < s->pre_n && strcmp(s->pre_addr[s->pre_next], addr) == 0) {
+		*rcpt_r = s->pre_rcpt[s->pre_next];
+		return s->pre_status[s->pre_next++];
+	}
+	s->pre_n = s->pre_next = 0;
+	return s->cb->rcpt(s->ctx, s->txn, addr, s->size_hint, rcpt_r);
+}
+
 static void lmtp_cmd_rcpt(struct lmtp_session *s, const char *args, struct buf *out)
 {
 	const char *arg = lmtp_path_arg(args, "TO:"), *params, *error;
@@ -241,7 +310,7 @@ static void lmtp_cmd_rcpt(struct lmtp_session *s, const char *args, struct buf *
 		lmtp_reply(out, 452, "4.5.3", "Too many recipients");
 		return;
 	}
-	enum lmtp_status st = s->cb->rcpt(s->ctx, s->txn, addr, s->size_hint, &rcpt);
+	enum lmtp_status st = lmtp_rcpt_check(s, addr, &rcpt);
 	if (st == LMTP_OK)
 		lmtp_rcpt_add(s, rcpt);
 	lmtp_status_reply(s, st, 0, out);

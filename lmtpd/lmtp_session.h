@@ -45,6 +45,15 @@ struct lmtp_callbacks {
 	 */
 	void (*deliver)(void *ctx, const char *sender, const unsigned char *msg, size_t len,
 	                void *const *rcpts, size_t n, enum lmtp_status *status_r);
+	/*
+	 * Optional (may be NULL): check n recipients at once, as rcpt() would each, into
+	 * status_r[i] and rcpt_r[i].  An MTA pipelines all RCPTs of a transaction; the
+	 * engine hands over the addresses of a run of pipelined RCPT commands in order,
+	 * so that they are resolved in one database round trip, then replies to each
+	 * of those commands from these results.
+	 */
+	void (*rcpt_many)(void *ctx, struct arena *txn, const char *const *addresses, size_t n,
+	                  uint64_t size, enum lmtp_status *status_r, void **rcpt_r);
 };
 
 struct lmtp_settings {

@@ -153,13 +153,11 @@ static enum lmtp_status lmtpd_status(enum deliver_status st)
 	return LMTP_TEMPFAIL;
 }
 
-static enum lmtp_status lmtpd_rcpt(void *ctx, struct arena *txn, const char *address, uint64_t size,
-                                   void **rcpt_r)
+/* Log a recipient's outcome and, when accepted, make its handle (from txn). */
+static enum lmtp_status lmtpd_rcpt_result(struct arena *txn, const char *address,
+                                          enum deliver_status st, int64_t mailbox,
+                                          const char *error, void **rcpt_r)
 {
-	struct lmtpd *l = ctx;
-	int64_t mailbox = 0;
-	const char *error = "";
-	enum deliver_status st = deliver_lookup(l->deliver, address, size, &mailbox, &error);
 	if (st == DELIVER_TEMPFAIL)
 		log_error("rcpt_failed", "rcpt=%s error=%s", log_q(address), log_q(error));
 	else if (st != DELIVER_OK)
@@ -171,6 +169,30 @@ static enum lmtp_status lmtpd_rcpt(void *ctx, struct arena *txn, const char *add
 		*rcpt_r = r;
 	}
 	return lmtpd_status(st);
+}
+
+static enum lmtp_status lmtpd_rcpt(void *ctx, struct arena *txn, const char *address, uint64_t size,
+                                   void **rcpt_r)
+{
+	struct lmtpd *l = ctx;
+	int64_t mailbox = 0;
+	const char *error = "";
+	enum deliver_status st = deliver_lookup(l->deliver, address, size, &mailbox, &error);
+	return lmtpd_rcpt_result(txn, address, st, mailbox, error, rcpt_r);
+}
+
+/* Pipelined RCPTs: one database round trip for all of them. */
+static void lmtpd_rcpt_many(void *ctx, struct arena *txn, const char *const *addresses, size_t n,
+                            uint64_t size, enum lmtp_status *status_r, void **rcpt_r)
+{
+	struct lmtpd *l = ctx;
+	enum deliver_status *st = arena_alloc(txn, n * sizeof(*st));
+	int64_t *mailbox = arena_zalloc(txn, n * sizeof(*mailbox));
+	const char *error = "";
+	deliver_lookup_many(l->deliver, addresses, n, size, st, mailbox, &error);
+	for (size_t i = 0; i < n; i++)
+		status_r[i] =
+		        lmtpd_rcpt_result(txn, addresses[i], st[i], mailbox[i], error, &rcpt_r[i]);
 }
 
 static void lmtpd_deliver(void *ctx, const char *sender, const unsigned char *msg, size_t len,
@@ -195,7 +217,7 @@ static void lmtpd_deliver(void *ctx, const char *sender, const unsigned char *ms
 	free(t);
 }
 
-static const struct lmtp_callbacks lmtpd_callbacks = {lmtpd_rcpt, lmtpd_deliver};
+static const struct lmtp_callbacks lmtpd_callbacks = {lmtpd_rcpt, lmtpd_deliver, lmtpd_rcpt_many};
 
 /* ---- one client ---- */
 

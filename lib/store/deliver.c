@@ -72,19 +72,23 @@ struct deliver_call {
 
 static char deliver_errbuf[1024];
 
+/*
+ * Recipients $1 domains, $2 local parts, $3 details (NULL = none), in order: one row
+ * (ordinal, target mailbox or NULL, over quota) per address whose account exists.
+ */
 static const char deliver_lookup_sql[] =
-        "WITH t AS (SELECT a.id AS account, a.quota_root_id AS aroot, d.quota_root_id AS droot,"
-        "  coalesce((SELECT m.id FROM mailboxes m WHERE m.owner_id = a.id AND m.name = $3"
-        "             AND m.deleted_at IS NULL),"
-        "           (SELECT m.id FROM mailboxes m WHERE m.owner_id = a.id AND m.name = 'INBOX'"
-        "             AND m.deleted_at IS NULL)) AS mbox"
-        " FROM accounts a JOIN domains d ON d.id = a.domain_id"
-        " WHERE d.name = $1 AND a.localpart = $2 AND NOT a.disabled)"
-        " SELECT t.mbox, EXISTS (SELECT 1 FROM quota_roots q WHERE q.id IN"
+        "SELECT u.ord, t.mbox, EXISTS (SELECT 1 FROM quota_roots q WHERE q.id IN"
         "   (coalesce((SELECT quota_root_id FROM mailboxes WHERE id = t.mbox), t.aroot), t.droot)"
         "   AND ((q.storage_limit IS NOT NULL AND q.storage_used + $4::int8 > q.storage_limit)"
         "     OR (q.message_limit IS NOT NULL AND q.messages_used + 1 > q.message_limit)))"
-        " FROM t";
+        " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(dom, lp, det, ord)"
+        " JOIN LATERAL (SELECT a.quota_root_id AS aroot, d.quota_root_id AS droot,"
+        "  coalesce((SELECT m.id FROM mailboxes m WHERE m.owner_id = a.id AND m.name = u.det"
+        "             AND m.deleted_at IS NULL),"
+        "           (SELECT m.id FROM mailboxes m WHERE m.owner_id = a.id AND m.name = 'INBOX'"
+        "             AND m.deleted_at IS NULL)) AS mbox"
+        "  FROM accounts a JOIN domains d ON d.id = a.domain_id"
+        "  WHERE d.name = u.dom AND a.localpart = u.lp AND NOT a.disabled) t ON true";
 
 static const char deliver_call_sql[] =
         "SELECT status, uid, modseq FROM cairn_deliver($1::int8[], $2::bytea,"
@@ -240,23 +244,79 @@ static int deliver_split_address(struct arena *a, const char *address, const cha
 	return local[0] ? 0 : -1;
 }
 
+/* Append s as an element of a text array literal begun with '{' (quoted, or NULL). */
+static void deliver_array_elem(struct buf *b, const char *s)
+{
+	if (b->len > 1)
+		buf_append_char(b, ',');
+	if (s == NULL) {
+		buf_append_str(b, "NULL");
+		return;
+	}
+	buf_append_char(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_append_char(b, '\\');
+		buf_append_char(b, *s);
+	}
+	buf_append_char(b, '"');
+}
+
+/* The three text array parameters ($1..$3) of deliver_lookup_sql; bad_r[i] = unusable. */
+static void deliver_lookup_params(struct deliver *d, const char *const *addresses, size_t n,
+                                  const char **p, char *bad_r)
+{
+	struct buf arr[3];
+	for (int k = 0; k < 3; k++) {
+		buf_init_arena(&arr[k], d->arena);
+		buf_append_char(&arr[k], '{');
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *part[3]; /* domain, user, detail */
+		bad_r[i] = deliver_split_address(d->arena, addresses[i], &part[1], &part[2],
+		                                 &part[0]) < 0;
+		/* Looked up as an empty user, it gets no row: unknown. */
+		if (bad_r[i])
+			part[0] = part[1] = "", part[2] = NULL;
+		for (int k = 0; k < 3; k++)
+			deliver_array_elem(&arr[k], part[k]);
+	}
+	for (int k = 0; k < 3; k++) {
+		buf_append_char(&arr[k], '}');
+		p[k] = buf_cstr(&arr[k]);
+	}
+}
+
+void deliver_lookup_many(struct deliver *d, const char *const *addresses, size_t n, uint64_t size,
+                         enum deliver_status *status_r, int64_t *mailbox_id_r, const char **error_r)
+{
+	if (n == 0)
+		return;
+	arena_clear(d->arena);
+	const char *p[4];
+	char *bad = arena_alloc(d->arena, n);
+	deliver_lookup_params(d, addresses, n, p, bad);
+	p[3] = arena_printf(d->arena, "%llu", (unsigned long long)size);
+	PGresult *res = deliver_run(d, DELIVER_STMT_LOOKUP, 0, 4, p, error_r);
+	for (size_t i = 0; i < n; i++)
+		status_r[i] = res == NULL && !bad[i] ? DELIVER_TEMPFAIL : DELIVER_UNKNOWN;
+	if (res == NULL)
+		return;
+	for (int r = 0; r < PQntuples(res); r++) {
+		int64_t i = deliver_int(res, r, 0) - 1;
+		if (i < 0 || (size_t)i >= n || PQgetisnull(res, r, 1))
+			continue;
+		mailbox_id_r[i] = deliver_int(res, r, 1);
+		status_r[i] = PQgetvalue(res, r, 2)[0] == 't' ? DELIVER_OVER_QUOTA : DELIVER_OK;
+	}
+	PQclear(res);
+}
+
 enum deliver_status deliver_lookup(struct deliver *d, const char *address, uint64_t size,
                                    int64_t *mailbox_id_r, const char **error_r)
 {
-	const char *p[4];
-	arena_clear(d->arena);
-	if (deliver_split_address(d->arena, address, &p[1], &p[2], &p[0]) < 0)
-		return DELIVER_UNKNOWN;
-	p[3] = arena_printf(d->arena, "%llu", (unsigned long long)size);
-	PGresult *res = deliver_run(d, DELIVER_STMT_LOOKUP, 0, 4, p, error_r);
-	if (res == NULL)
-		return DELIVER_TEMPFAIL;
-	enum deliver_status st = DELIVER_UNKNOWN;
-	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
-		*mailbox_id_r = deliver_int(res, 0, 0);
-		st = PQgetvalue(res, 0, 1)[0] == 't' ? DELIVER_OVER_QUOTA : DELIVER_OK;
-	}
-	PQclear(res);
+	enum deliver_status st;
+	deliver_lookup_many(d, &address, 1, size, &st, mailbox_id_r, error_r);
 	return st;
 }
 

@@ -61,6 +61,15 @@ enum deliver_status deliver_lookup(struct deliver *d, const char *address, uint6
                                    int64_t *mailbox_id_r, const char **error_r);
 
 /*
+ * deliver_lookup for n addresses in one database round trip (an MTA pipelines the
+ * RCPTs of a transaction): status_r[i] and, when DELIVER_OK, mailbox_id_r[i].  When
+ * the database fails, every status is DELIVER_TEMPFAIL and *error_r says why.
+ */
+void deliver_lookup_many(struct deliver *d, const char *const *addresses, size_t n, uint64_t size,
+                         enum deliver_status *status_r, int64_t *mailbox_id_r,
+                         const char **error_r);
+
+/*
  * Deliver msg (len bytes, exactly as to be stored) to n targets, setting each
  * target's status.  Returns 0 when the transaction ran (statuses say per target),
  * -1 with *error_r when nothing was delivered (every status DELIVER_TEMPFAIL).

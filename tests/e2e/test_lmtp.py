@@ -74,6 +74,30 @@ class LmtpDeliveryTest(unittest.TestCase):
         self.assertEqual(code, 252)
         c.close()
 
+    def test_pipelined_recipients_resolved_together(self):
+        # MAIL, every RCPT and DATA in one write, as Postfix does: lmtpd resolves the
+        # RCPTs in one database round trip and must answer exactly as one by one.
+        c = self.node.client()
+        c.lhlo()
+        lists_before = len(self.node.uids(self.lists))
+        inbox_before = len(self.node.uids(self.inbox))
+        rcpts = ["ALICE+Lists@Example.TEST", "alice+nosuchfolder@example.test",
+                 "nobody@example.test", "alice@nodomain.test", '"a\\\"b"@example.test',
+                 "u7@many.test", "alice@example.test", "@nolocal.test"]
+        c.send("MAIL FROM:<s@remote.test>\r\n" + "".join("RCPT TO:<%s>\r\n" % r for r in rcpts)
+               + "DATA\r\n")
+        codes = [c.reply()[0] for _ in range(len(rcpts) + 2)]
+        self.assertEqual(codes, [250, 250, 250, 550, 550, 550, 250, 250, 501, 354])
+        c.send(message(9, "pipelined") + "\r\n.\r\n")
+        self.assertEqual([c.reply()[0] for _ in range(4)], [250] * 4)
+        c.close()
+        self.assertEqual(len(self.node.uids(self.lists)), lists_before + 1)
+        self.assertEqual(len(self.node.uids(self.inbox)), inbox_before + 1)
+        self.assertEqual(self.node.sql(
+            "SELECT count(*) FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id "
+            "WHERE m.message_id = '<m9.pipelined@remote.test>'"), "3")
+        self.assertIn("event=rcpt_refused", self.node.log())
+
     def test_duplicate_message_id_suppressed_per_mailbox(self):
         msg = message(4, "dup")
         c = self.node.client()

@@ -19,13 +19,13 @@ struct fake {
 	char last_sender[256];
 	int rcpt_calls;
 	uint64_t last_size;
+	int many_calls; /* rcpt_many(): calls, and the addresses of all of them */
+	char many_addrs[512];
 };
 
-static enum lmtp_status fake_rcpt(void *ctx, struct arena *txn, const char *address, uint64_t size,
-                                  void **rcpt_r)
+static enum lmtp_status fake_check(struct fake *f, struct arena *txn, const char *address,
+                                   uint64_t size, void **rcpt_r)
 {
-	struct fake *f = ctx;
-	f->rcpt_calls++;
 	f->last_size = size;
 	if (strncmp(address, "nobody@", 7) == 0)
 		return LMTP_UNKNOWN;
@@ -35,6 +35,29 @@ static enum lmtp_status fake_rcpt(void *ctx, struct arena *txn, const char *addr
 		return LMTP_TEMPFAIL;
 	*rcpt_r = arena_strdup(txn, address);
 	return LMTP_OK;
+}
+
+static enum lmtp_status fake_rcpt(void *ctx, struct arena *txn, const char *address, uint64_t size,
+                                  void **rcpt_r)
+{
+	struct fake *f = ctx;
+	f->rcpt_calls++;
+	return fake_check(f, txn, address, size, rcpt_r);
+}
+
+static void fake_rcpt_many(void *ctx, struct arena *txn, const char *const *addresses, size_t n,
+                           uint64_t size, enum lmtp_status *status_r, void **rcpt_r)
+{
+	struct fake *f = ctx;
+	f->many_calls++;
+	size_t len = strlen(f->many_addrs);
+	snprintf(f->many_addrs + len, sizeof(f->many_addrs) - len, "%s", len ? "|" : "");
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(f->many_addrs);
+		snprintf(f->many_addrs + len, sizeof(f->many_addrs) - len, "%s%s", i ? "," : "",
+		         addresses[i]);
+		status_r[i] = fake_check(f, txn, addresses[i], size, &rcpt_r[i]);
+	}
 }
 
 static void fake_deliver(void *ctx, const char *sender, const unsigned char *msg, size_t len,
@@ -54,13 +77,14 @@ static void fake_deliver(void *ctx, const char *sender, const unsigned char *msg
 	}
 }
 
-static const struct lmtp_callbacks fake_cb = {fake_rcpt, fake_deliver};
+static const struct lmtp_callbacks fake_cb = {fake_rcpt, fake_deliver, NULL};
+static const struct lmtp_callbacks fake_cb_many = {fake_rcpt, fake_deliver, fake_rcpt_many};
 
-/* Run a whole session's input in one piece (or byte by byte); returns replies. */
-static char *run(const struct lmtp_settings *set, struct fake *f, const char *in, size_t len,
-                 int bytewise, int *rc_r)
+/* Run a whole session's input in one piece (or byte by byte) with cb; returns replies. */
+static char *run_cb(const struct lmtp_settings *set, const struct lmtp_callbacks *cb,
+                    struct fake *f, const char *in, size_t len, int bytewise, int *rc_r)
 {
-	struct lmtp_session *s = lmtp_session_new(set, &fake_cb, f);
+	struct lmtp_session *s = lmtp_session_new(set, cb, f);
 	struct buf out = BUF_INIT;
 	int rc = 0;
 	if (bytewise) {
@@ -73,6 +97,12 @@ static char *run(const struct lmtp_settings *set, struct fake *f, const char *in
 	if (rc_r)
 		*rc_r = rc;
 	return buf_steal(&out, NULL);
+}
+
+static char *run(const struct lmtp_settings *set, struct fake *f, const char *in, size_t len,
+                 int bytewise, int *rc_r)
+{
+	return run_cb(set, &fake_cb, f, in, len, bytewise, rc_r);
 }
 
 static char *run_str(const struct lmtp_settings *set, struct fake *f, const char *in)
@@ -398,6 +428,65 @@ static void test_over_quota_552_and_vanish(void)
 	buf_free(&f.last_msg);
 }
 
+/* Pipelined RCPTs go to rcpt_many() in one call; the replies are the same. */
+static void test_rcpt_many_pipelined(void)
+{
+	struct lmtp_settings set;
+	lmtp_settings_init(&set);
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		struct fake f;
+		fake_init(&f);
+		int rc;
+		char *out = run_cb(&set, &fake_cb_many, &f, session1, sizeof(session1) - 1,
+		                   bytewise, &rc);
+		CU_ASSERT_EQUAL(rc, -1);
+		CU_ASSERT_STRING_EQUAL(out, session1_replies);
+		CU_ASSERT_EQUAL(f.last_n, 2);
+		CU_ASSERT_EQUAL(f.last_size, 100);
+		CU_ASSERT_STRING_EQUAL(buf_cstr(&f.last_msg), session1_msg);
+		/* Byte by byte, no RCPT line has a complete one after it when it is read. */
+		CU_ASSERT_EQUAL(f.many_calls, bytewise ? 0 : 1);
+		CU_ASSERT_EQUAL(f.rcpt_calls, bytewise ? 5 : 0);
+		if (!bytewise)
+			CU_ASSERT_STRING_EQUAL(f.many_addrs, "a@x.test,nobody@x.test,full@x.test,"
+			                                     "down@x.test,dup@x.test");
+		free(out);
+		buf_free(&f.last_msg);
+	}
+}
+
+/* A bad RCPT line ends a prefetched run; the limit bounds it. */
+static void test_rcpt_many_runs_and_limit(void)
+{
+	struct lmtp_settings set;
+	lmtp_settings_init(&set);
+	struct fake f;
+	fake_init(&f);
+	const char in[] = "LHLO c\r\nMAIL FROM:<s@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n"
+	                  "RCPT TO:bad\r\nRCPT TO:<c@x> NOTIFY=NEVER\r\nRCPT TO:<d@x>\r\n"
+	                  "rcpt to:<e@x>\r\nRCPT TO:<f@x>\r\n";
+	char *out = run_cb(&set, &fake_cb_many, &f, in, sizeof(in) - 1, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "250 2.1.0 Sender OK\r\n250 2.1.5 OK\r\n250 2.1.5 OK\r\n"
+	                                   "501 5.1.3 Bad recipient address syntax\r\n"
+	                                   "555 5.5.4 Unsupported parameter\r\n250 2.1.5 OK\r\n"
+	                                   "250 2.1.5 OK\r\n250 2.1.5 OK\r\n"));
+	CU_ASSERT_STRING_EQUAL(f.many_addrs, "a@x,b@x|d@x,e@x,f@x");
+	CU_ASSERT_EQUAL(f.rcpt_calls, 0);
+	free(out);
+
+	fake_init(&f);
+	set.max_recipients = 2;
+	const char lim[] = "LHLO c\r\nMAIL FROM:<s@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n"
+	                   "RCPT TO:<c@x>\r\n";
+	out = run_cb(&set, &fake_cb_many, &f, lim, sizeof(lim) - 1, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "250 2.1.5 OK\r\n250 2.1.5 OK\r\n"
+	                                   "452 4.5.3 Too many recipients\r\n"));
+	CU_ASSERT_STRING_EQUAL(f.many_addrs, "a@x,b@x");
+	CU_ASSERT_EQUAL(f.rcpt_calls, 0);
+	free(out);
+	buf_free(&f.last_msg);
+}
+
 static const struct unit_test lmtp_session_tests[] = {
         {"greeting_and_lhlo", test_greeting_and_lhlo},
         {"pipelined_whole_and_bytewise", test_pipelined_whole_and_bytewise},
@@ -409,6 +498,8 @@ static const struct unit_test lmtp_session_tests[] = {
         {"long_data_line_stored_whole", test_long_data_line_stored_whole},
         {"bdat", test_bdat},
         {"over_quota_552_and_vanish", test_over_quota_552_and_vanish},
+        {"rcpt_many_pipelined", test_rcpt_many_pipelined},
+        {"rcpt_many_runs_and_limit", test_rcpt_many_runs_and_limit},
         {NULL, NULL},
 };
 UNIT_SUITE("lmtp_session", lmtp_session_tests)
