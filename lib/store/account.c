@@ -346,8 +346,8 @@ static int account_delete_locked(struct db *db, const struct account_info *info,
 	const char *params[] = {store_i64(idbuf, info->id), info->login};
 	int r = mailbox_release_owner(db, info->id, error_r);
 	if (r == 0 &&
-	    (db_cmd(db, "DELETE FROM acl WHERE identifier = $2 OR identifier = '-' || $2", 2,
-	            params, error_r) < 0 ||
+	    (db_cmd(db, "DELETE FROM acl WHERE identifier = $1 OR identifier = '-' || $1", 1,
+	            params + 1, error_r) < 0 ||
 	     db_cmd(db,
 	            "DELETE FROM quota_roots WHERE id = (SELECT quota_root_id FROM accounts "
 	            "WHERE id = $1::bigint)",

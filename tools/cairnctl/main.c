@@ -22,6 +22,12 @@
 
 static const struct ctl_command ctl_commands[] = {
         {"db", "database schema: migrate, status", ctl_cmd_db},
+        {"domain", "domains: add, list, del", ctl_cmd_domain},
+        {"user", "users: add, list, show, del, passwd", ctl_cmd_user},
+        {"group", "groups for ACLs: add, list, show, del, join, leave", ctl_cmd_group},
+        {"mailbox", "a user's mailboxes: list, create, delete, rename", ctl_cmd_mailbox},
+        {"acl", "mailbox ACLs (RFC 4314): get, set, delete, rights", ctl_cmd_acl},
+        {"quota", "quotas of users and domains: get, set", ctl_cmd_quota},
         {NULL, NULL, NULL},
 };
 
