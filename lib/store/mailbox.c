@@ -218,49 +218,60 @@ int mailbox_list(struct db *db, int64_t owner_id, struct arena *arena, struct ma
 	"mm.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1::bigint)"
 
 /*
- * blobs.refcount counts mailbox_messages rows referencing the blob's message.  Lock
- * the affected blob rows in sha256 order first, as GC and delivery do, so that this
- * cannot deadlock with them.  GREATEST keeps a drifted count from violating the
- * CHECK: `cairnctl verify --repair` recounts.
+ * blobs.refcount counts mailbox_messages rows referencing the blob's message (as
+ * delivery increments it).  Locks are taken in delivery's order -- mailboxes by id,
+ * quota roots by id (quota_charge), then blob rows by sha256 -- so that a delete
+ * cannot deadlock with a delivery.  GREATEST keeps a drifted count from violating
+ * the CHECK: `cairnctl verify --repair` recounts.
  */
 #define MAILBOX_RELEASE_SQL(scope)                                                                 \
-	"SELECT b.sha256 FROM blobs b WHERE b.sha256 IN (SELECT m.sha256 FROM mailbox_messages "   \
-	"mm JOIN messages m ON m.id = mm.message_id WHERE " scope                                  \
-	") ORDER BY b.sha256 FOR UPDATE",                                                          \
+	"SELECT coalesce(sum(m.size), 0), count(*) FROM mailbox_messages mm "                      \
+	"JOIN messages m ON m.id = mm.message_id WHERE " scope,                                    \
+	        "SELECT b.sha256 FROM blobs b WHERE b.sha256 IN (SELECT m.sha256 FROM "            \
+	        "mailbox_messages mm JOIN messages m ON m.id = mm.message_id WHERE " scope         \
+	        ") ORDER BY b.sha256 FOR UPDATE",                                                  \
 	        "UPDATE blobs b SET refcount = GREATEST(b.refcount - x.n, 0), last_ref_at = "      \
 	        "now() "                                                                           \
 	        "FROM (SELECT m.sha256, count(*) AS n FROM mailbox_messages mm JOIN messages m "   \
 	        "ON m.id = mm.message_id WHERE " scope " GROUP BY m.sha256) x "                    \
 	        "WHERE b.sha256 = x.sha256",                                                       \
-	        "SELECT coalesce(sum(m.size), 0), count(*) FROM mailbox_messages mm "              \
-	        "JOIN messages m ON m.id = mm.message_id WHERE " scope,                            \
 	        "DELETE FROM mailbox_messages mm WHERE " scope
 
 static const char *const mailbox_release_one[] = {MAILBOX_RELEASE_SQL(MAILBOX_SCOPE_ONE)};
 static const char *const mailbox_release_all[] = {MAILBOX_RELEASE_SQL(MAILBOX_SCOPE_OWNER)};
 
-/* Release the messages selected by sql[] (id = mailbox or owner), charging account. */
-static int mailbox_release(struct db *db, const char *const *sql, int64_t id, int64_t account,
-                           const char **error_r)
+/*
+ * Release the messages selected by sql[] (id = mailbox or owner), charging account.
+ * lock_sql (may be NULL when the caller holds them) locks the mailboxes concerned.
+ */
+static int mailbox_release(struct db *db, const char *const *sql, const char *lock_sql, int64_t id,
+                           int64_t account, const char **error_r)
 {
 	char idbuf[24];
 	const char *params[] = {store_i64(idbuf, id)};
-	if (db_cmd(db, sql[0], 1, params, error_r) < 0 ||
-	    db_cmd(db, sql[1], 1, params, error_r) < 0)
+	if (lock_sql && db_cmd(db, lock_sql, 1, params, error_r) < 0)
 		return STORE_EDB;
-	PGresult *res = db_exec(db, sql[2], 1, params, error_r);
+	PGresult *res = db_exec(db, sql[0], 1, params, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	int64_t bytes = store_get_i64(res, 0, 0), count = store_get_i64(res, 0, 1);
 	PQclear(res);
-	if (count > 0 && quota_charge(db, account, -bytes, -count, error_r) < 0)
+	if (count == 0)
+		return 0;
+	if (quota_charge(db, account, -bytes, -count, error_r) < 0 ||
+	    db_cmd(db, sql[1], 1, params, error_r) < 0 ||
+	    db_cmd(db, sql[2], 1, params, error_r) < 0 ||
+	    db_cmd(db, sql[3], 1, params, error_r) < 0)
 		return STORE_EDB;
-	return db_cmd(db, sql[3], 1, params, error_r) < 0 ? STORE_EDB : 0;
+	return 0;
 }
 
 int mailbox_release_owner(struct db *db, int64_t owner_id, const char **error_r)
 {
-	return mailbox_release(db, mailbox_release_all, owner_id, owner_id, error_r);
+	return mailbox_release(db, mailbox_release_all,
+	                       "SELECT id FROM mailboxes WHERE owner_id = $1::bigint ORDER BY id "
+	                       "FOR UPDATE",
+	                       owner_id, owner_id, error_r);
 }
 
 int mailbox_delete(struct db *db, int64_t owner_id, const char *name, const char **error_r)
@@ -275,7 +286,8 @@ int mailbox_delete(struct db *db, int64_t owner_id, const char *name, const char
 	if (r == 0 && (r = store_begin(db, error_r)) == 0) {
 		r = mailbox_get(db, owner_id, norm, 1, a, &info, error_r);
 		if (r == 0)
-			r = mailbox_release(db, mailbox_release_one, info.id, owner_id, error_r);
+			r = mailbox_release(db, mailbox_release_one, NULL, info.id, owner_id,
+			                    error_r);
 		const char *params[] = {store_i64(idbuf, info.id)};
 		if (r == 0 &&
 		    (db_cmd(db,
