@@ -466,13 +466,11 @@ int account_public_owner(struct db *db, const char *domain, int64_t *id_r, const
 static int group_pair(struct db *db, const char *group, const char *member, struct arena *a,
                       int64_t *gid_r, int64_t *mid_r, const char **error_r)
 {
-	struct account_info g, m;
+	struct account_info g = {0}, m = {0};
 	const char *gname = group[0] == '$' ? group : arena_printf(a, "$%s", group);
 	int r = account_lookup(db, gname, a, &g, error_r);
 	if (r == 0)
 		r = account_lookup(db, member, a, &m, error_r);
-	if (r == 0 && m.kind != ACCOUNT_USER)
-		r = store_fail(STORE_EINVAL, error_r, "%s is not a user", m.login);
 	*gid_r = g.id;
 	*mid_r = m.id;
 	return r;

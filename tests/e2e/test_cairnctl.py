@@ -34,7 +34,10 @@ class CtlCase(unittest.TestCase):
             argv += ["--db", self.ci]
         r = subprocess.run(argv + list(args), input=(stdin or "").encode(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-        return r.returncode, r.stdout.decode(), r.stderr.decode()
+        err = r.stderr.decode(errors="replace")
+        for bad in ("Sanitizer", "runtime error:", "Segmentation"):
+            self.assertNotIn(bad, err)
+        return r.returncode, r.stdout.decode(), err
 
     def ok(self, *args, **kw):
         rc, out, err = self.ctl(*args, **kw)
