@@ -81,6 +81,32 @@ int mailbox_rename(struct db *db, int64_t owner_id, const char *old_name, const 
  */
 int mailbox_delete(struct db *db, int64_t owner_id, const char *name, const char **error_r);
 
+/* System flags (mailbox_messages.flags). */
+#define MAILBOX_FLAG_SEEN 1
+#define MAILBOX_FLAG_ANSWERED 2
+#define MAILBOX_FLAG_FLAGGED 4
+#define MAILBOX_FLAG_DELETED 8
+#define MAILBOX_FLAG_DRAFT 16
+
+struct mailbox_msg {
+	uint32_t uid;
+	unsigned char sha256[32]; /* the blob */
+	int64_t size;
+	unsigned flags;
+	int64_t internaldate; /* Unix time */
+};
+
+/* Every message of a mailbox, by UID, into an array from arena (for export). */
+int mailbox_messages_list(struct db *db, int64_t mailbox_id, struct arena *arena,
+                          struct mailbox_msg **list_r, size_t *n_r, const char **error_r);
+/*
+ * Set the system flags of one message (and its internal date, unless internaldate
+ * is -1) at a new MODSEQ, keeping the mailbox's unseen and deleted counters right.
+ * STORE_ENOTFOUND when the mailbox or UID is gone.
+ */
+int mailbox_message_set_flags(struct db *db, int64_t mailbox_id, uint32_t uid, unsigned flags,
+                              int64_t internaldate, const char **error_r);
+
 /*
  * For account.c, inside the caller's transaction: release every message of every
  * mailbox of owner (blob refcounts, quota usage) and delete those mailbox rows'
