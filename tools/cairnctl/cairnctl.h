@@ -24,6 +24,7 @@ struct ctl {
 	struct config *config; /* NULL when no config file was given or found */
 	const char *conninfo;
 	const char *schema_dir;
+	const char *blob_root; /* --blobs / [blob] root / CAIRN_BLOBS */
 	int json;
 };
 
@@ -68,6 +69,9 @@ struct ctl_subcommand {
  */
 int ctl_dispatch(struct ctl *ctl, const char *cmd, const struct ctl_subcommand *subs, int argc,
                  char **argv);
+/* Run a command without subcommands (c->name NULL), with --help handled. */
+int ctl_single(struct ctl *ctl, const char *cmd, const struct ctl_subcommand *c, int argc,
+               char **argv);
 /* Print "usage: cairnctl CMD SUB USAGE" for the subcommand being run and return 2. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

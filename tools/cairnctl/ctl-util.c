@@ -60,6 +60,19 @@ int ctl_dispatch(struct ctl *ctl, const char *cmd, const struct ctl_subcommand *
 	return ctl_fail(CTL_USAGE, "%s: unknown subcommand '%s'", cmd, argv[1]);
 }
 
+int ctl_single(struct ctl *ctl, const char *cmd, const struct ctl_subcommand *c, int argc,
+               char **argv)
+{
+	ctl_cur_cmd = cmd;
+	ctl_cur_sub = c;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (ctl_is_help(argv[i])) {
+			printf("usage: cairnctl %s %s\n  %s\n", cmd, c->usage, c->summary);
+			return CTL_OK;
+		}
+	return c->run(ctl, argc, argv);
+}
+
 int ctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -69,7 +82,8 @@ int ctl_usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	if (ctl_cur_sub)
-		fprintf(stderr, "usage: cairnctl %s %s %s\n", ctl_cur_cmd, ctl_cur_sub->name,
+		fprintf(stderr, "usage: cairnctl %s%s%s %s\n", ctl_cur_cmd,
+		        ctl_cur_sub->name ? " " : "", ctl_cur_sub->name ? ctl_cur_sub->name : "",
 		        ctl_cur_sub->usage);
 	return CTL_USAGE;
 }
