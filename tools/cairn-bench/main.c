@@ -9,8 +9,10 @@
 #include <string.h>
 
 /* One line per mode; declare each mode's run function here. */
+int bench_connect_run(int argc, char **argv);
 static const struct bench_mode bench_modes[] = {
-	{ NULL, NULL, NULL },
+        {"connect", "sequential connect+greeting+close cycles per second", bench_connect_run},
+        {NULL, NULL, NULL},
 };
 
 static int bench_usage(FILE *out, int code)
