@@ -102,6 +102,10 @@ static int ctl_import(struct ctl *ctl, int argc, char **argv)
 		return CTL_USAGE;
 	struct ctl_import im = {0};
 	int code = ctl_import_open(ctl, &im, op);
+	if (code != 0) {
+		ctl_import_close(&im);
+		return code;
+	}
 	struct ctl_progress p;
 	struct buf msg = BUF_INIT;
 	struct ctl_mail m;

@@ -7,6 +7,7 @@
 #include "store-util.h"
 
 #include "base/arena.h"
+#include "base/buf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -194,25 +195,47 @@ static int maint_hexdir(const char *name)
 
 /* Walk one DIR/ab/cd leaf directory. */
 static int maint_walk_leaf(const char *path, int (*cb)(void *, const struct blob_id *, uint64_t),
-                           void *ctx, const char **error_r)
+                           void *ctx)
 {
 	DIR *d = opendir(path);
 	if (d == NULL)
 		return 0; /* vanished under us: nothing to report */
 	struct dirent *de;
+	struct buf file = BUF_INIT;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)) != NULL) {
 		struct blob_id id;
 		struct stat st;
-		char file[4200];
 		if (blob_id_parse(de->d_name, &id) < 0)
 			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		if (stat(file, &st) == 0 && S_ISREG(st.st_mode))
+		buf_reset(&file);
+		buf_printf(&file, "%s/%s", path, de->d_name);
+		if (stat(buf_cstr(&file), &st) == 0 && S_ISREG(st.st_mode))
 			r = cb(ctx, &id, (uint64_t)st.st_size);
 	}
 	closedir(d);
-	(void)error_r;
+	buf_free(&file);
+	return r;
+}
+
+/* Walk DIR/ab: its cd leaves. */
+static int maint_walk_mid(const char *path, int (*cb)(void *, const struct blob_id *, uint64_t),
+                          void *ctx)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	struct buf leaf = BUF_INIT;
+	int r = 0;
+	while (r == 0 && d && (de = readdir(d)) != NULL) {
+		if (!maint_hexdir(de->d_name))
+			continue;
+		buf_reset(&leaf);
+		buf_printf(&leaf, "%s/%s", path, de->d_name);
+		r = maint_walk_leaf(buf_cstr(&leaf), cb, ctx);
+	}
+	if (d)
+		closedir(d);
+	buf_free(&leaf);
 	return r;
 }
 
@@ -226,26 +249,18 @@ int maint_walk_files(const char *location,
 		*error_r = store_errorf("blob store %s: %s", root, strerror(errno));
 		return STORE_EDB;
 	}
-	struct dirent *a;
+	struct dirent *de;
+	struct buf mid = BUF_INIT;
 	int r = 0;
-	while (r == 0 && (a = readdir(top)) != NULL) {
-		if (!maint_hexdir(a->d_name))
+	while (r == 0 && (de = readdir(top)) != NULL) {
+		if (!maint_hexdir(de->d_name))
 			continue;
-		char mid[4200];
-		snprintf(mid, sizeof(mid), "%s/%s", root, a->d_name);
-		DIR *d = opendir(mid);
-		struct dirent *b;
-		while (r == 0 && d && (b = readdir(d)) != NULL) {
-			char leaf[4200];
-			if (!maint_hexdir(b->d_name))
-				continue;
-			snprintf(leaf, sizeof(leaf), "%s/%s", mid, b->d_name);
-			r = maint_walk_leaf(leaf, cb, ctx, error_r);
-		}
-		if (d)
-			closedir(d);
+		buf_reset(&mid);
+		buf_printf(&mid, "%s/%s", root, de->d_name);
+		r = maint_walk_mid(buf_cstr(&mid), cb, ctx);
 	}
 	closedir(top);
+	buf_free(&mid);
 	return r;
 }
 
