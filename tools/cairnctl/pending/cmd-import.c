@@ -31,7 +31,6 @@ static int ctl_import_open(struct ctl *ctl, struct ctl_import *im, char **op)
 {
 	const char *error;
 	int64_t owner;
-	struct arena *a = arena_new(0);
 	struct mailbox_info info;
 	im->reader = ctl_mail_open(op[2], &im->count, &error);
 	if (im->reader == NULL)
@@ -39,6 +38,7 @@ static int ctl_import_open(struct ctl *ctl, struct ctl_import *im, char **op)
 	if ((im->blobs = ctl_blobs(ctl)) == NULL)
 		return CTL_UNAVAIL;
 	im->db = ctl_db(ctl);
+	struct arena *a = arena_new(0);
 	int r = ctl_owner(im->db, op[0], &owner, &error);
 	if (r == 0 &&
 	    (r = mailbox_lookup(im->db, owner, op[1], a, &info, &error)) == STORE_ENOTFOUND)
