@@ -235,17 +235,18 @@ static char *ctl_prompt(FILE *tty, const char *prompt)
 {
 	struct termios old, quiet;
 	int fd = fileno(tty);
-	fputs(prompt, tty);
-	fflush(tty);
 	if (tcgetattr(fd, &old) < 0)
 		return NULL;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
+	/* Echo goes off before the prompt shows, so nothing typed after it is echoed. */
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
 		return NULL;
+	fputs(prompt, tty);
+	fflush(tty);
 	char *pw = ctl_read_line(tty);
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSADRAIN, &old);
 	return pw;
 }
 
