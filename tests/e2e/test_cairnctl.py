@@ -233,7 +233,7 @@ def run_on_tty(argv, answers, timeout=30):
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(argv[0], argv)
-    out, answers = b"", list(answers)
+    out, answers, sent = b"", list(answers), 0
     while True:
         r, _, _ = select.select([fd], [], [], timeout)
         if not r:
@@ -246,8 +246,10 @@ def run_on_tty(argv, answers, timeout=30):
         if not chunk:
             break
         out += chunk
-        if answers and out.rstrip().endswith(b":"):
+        # answer each prompt once, only after it has been shown in full
+        if answers and out.count(b"password: ") > sent and out.endswith(b"password: "):
             os.write(fd, answers.pop(0).encode() + b"\n")
+            sent += 1
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
