@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "store/account.h"
+#include "store/blob.h"
 #include "store/store-result.h"
 
 #include <ctype.h>
@@ -147,6 +148,20 @@ int ctl_owner(struct db *db, const char *spec, int64_t *id_r, const char **error
 		*id_r = info.id;
 	arena_free(&a);
 	return r;
+}
+
+struct blob_store *ctl_blobs(struct ctl *ctl)
+{
+	const char *error;
+	if (ctl->blob_root == NULL) {
+		ctl_fail(CTL_USAGE, "no blob store: give --blobs DIR, [blob] root in the config, "
+		                    "or CAIRN_BLOBS");
+		exit(CTL_USAGE);
+	}
+	struct blob_store *blobs = blob_store_open(ctl->blob_root, &error);
+	if (blobs == NULL)
+		ctl_fail(CTL_UNAVAIL, "%s", error);
+	return blobs;
 }
 
 int ctl_store_fail(int code, const char *error)

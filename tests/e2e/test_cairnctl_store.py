@@ -298,7 +298,7 @@ class GcStressTest(unittest.TestCase):
         self.addCleanup(node.cleanup)
         node.add_user("user", "example.org")
         node.add_user("churn", "example.org")
-        ctl = [binary("cairnctl"), "-c", node.conf]
+        ctl = [binary("cairnctl"), "--db", node.conninfo, "--blobs", node.blob_root]
         stop = threading.Event()
         accepted = {"INBOX": 0}
         errors = []
