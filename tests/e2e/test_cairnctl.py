@@ -216,13 +216,19 @@ class UserTest(CtlCase):
     def test_default_folders_from_config(self):
         with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
             f.write("[database]\nconninfo = %s\n[accounts]\n"
-                    "default_folders = Sent Items=\\Sent, Notes\n" % self.ci)
+                    "default_folders = Sent Items=\\Sent, Notes\nscram_iterations = 5000\n"
+                    % self.ci)
         try:
             self.ok("user", "add", "--password-stdin", "c@example.org", stdin="pw\n",
                     config=f.name)
             boxes = json.loads(self.ok("--json", "mailbox", "list", "c@example.org"))
             self.assertEqual({b["name"]: b["special_use"] for b in boxes},
                              {"INBOX": None, "Sent Items": "\\Sent", "Notes": None})
+            self.assertEqual(self.scram_row("c")[1], 5000)
+            with open(f.name, "a") as g:
+                g.write("scram_iterations = 12\n")
+            self.fails(2, "scram_iterations", "user", "add", "--password-stdin",
+                       "d@example.org", stdin="pw\n", config=f.name)
         finally:
             os.unlink(f.name)
 

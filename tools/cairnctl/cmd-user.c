@@ -25,9 +25,10 @@ static unsigned ctl_scram_iterations(struct ctl *ctl)
 {
 	int64_t v = SCRAM_DEFAULT_ITERATIONS;
 	const char *error;
-	if (ctl->config && config_get_int(ctl->config, config_find(ctl->config, "accounts", NULL),
-	                                  "scram_iterations", CTL_SCRAM_ITERATIONS, 4096, 10000000,
-	                                  &v, &error) < 0) {
+	struct config_section *sec =
+	        ctl->config ? config_find(ctl->config, "accounts", NULL) : NULL;
+	if (sec && config_get_int(ctl->config, sec, "scram_iterations", SCRAM_DEFAULT_ITERATIONS,
+	                          SCRAM_MIN_ITERATIONS, SCRAM_MAX_ITERATIONS, &v, &error) < 0) {
 		ctl_fail(CTL_USAGE, "%s", error);
 		exit(CTL_USAGE);
 	}
