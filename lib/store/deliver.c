@@ -438,9 +438,15 @@ static PGresult *deliver_call_once(struct deliver *d, struct deliver_call *c, co
 	return res;
 }
 
+/*
+ * Deadlocks and serialization failures are retried, and so is a foreign key
+ * violation: blob GC deleted the unreferenced messages row this delivery was about
+ * to use (the next attempt indexes the blob again).
+ */
 static int deliver_retryable(const struct deliver *d)
 {
-	return strcmp(d->sqlstate, "40P01") == 0 || strcmp(d->sqlstate, "40001") == 0;
+	return strcmp(d->sqlstate, "40P01") == 0 || strcmp(d->sqlstate, "40001") == 0 ||
+	       strcmp(d->sqlstate, "23503") == 0;
 }
 
 static enum deliver_status deliver_sql_status(int64_t code)
