@@ -507,6 +507,31 @@ static int deliver_results(struct deliver *d, const struct deliver_call *c, cons
 	return 0;
 }
 
+/*
+ * Belt and braces after COMMIT: the referenced file is there (refcount > 0 now, so
+ * GC leaves it alone).  Only a file lost outside the GC protocol can be missing;
+ * it is written again, and if that fails every target reports a temporary failure,
+ * so the MTA retries, the retry rewrites the bytes and is suppressed as a duplicate.
+ */
+static int deliver_check_blob(struct deliver *d, const struct deliver_call *c,
+                              struct deliver_target *targets, size_t n, const char **error_r)
+{
+	uint64_t size;
+	const char *ignored;
+	struct blob_id again;
+	size_t delivered = 0;
+	for (size_t i = 0; i < n; i++)
+		delivered += targets[i].status == DELIVER_OK;
+	if (delivered == 0 ||
+	    (blob_stat(d->blobs, &c->blob, &size, &ignored) == 0 && size == c->len))
+		return 0;
+	if (blob_put(d->blobs, c->msg, c->len, &again, error_r) == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		targets[i].status = DELIVER_TEMPFAIL;
+	return -1;
+}
+
 int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliver_target *targets,
                     size_t n, const char **error_r)
 {
@@ -529,5 +554,5 @@ int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliv
 		return -1;
 	int r = deliver_results(d, &c, res, targets, n, error_r);
 	PQclear(res);
-	return r;
+	return r == 0 ? deliver_check_blob(d, &c, targets, n, error_r) : -1;
 }
