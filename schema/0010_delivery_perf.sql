@@ -32,7 +32,8 @@
 -- function raises SQLSTATE CB001 (everything rolled back) and the caller repeats
 -- the call with p_verify_in_txn inside BEGIN ... COMMIT, re-writing the file if it
 -- is gone while holding the row lock.  Otherwise (refcount > 0, or a file this
--- delivery created with no row GC could act on) the file is known to be there.
+-- delivery just created) the file is there; the caller also checks it after
+-- COMMIT, when the refcount keeps GC away, which covers a file lost outside GC.
 
 CREATE FUNCTION cairn_deliver(
 	p_boxes bigint[], p_sha bytea, p_size bigint, p_dedup_window integer,
@@ -64,8 +65,7 @@ DECLARE
 	v_mid text;
 	v_live bigint[] := '{}';
 	v_fresh bigint[];
-	v_old bigint;
-	v_found boolean;
+	v_new bigint;
 	i integer;
 	k integer;
 	rid bigint;
@@ -73,22 +73,23 @@ BEGIN
 	status := array_fill(2, ARRAY[n]);               -- 2 until the row is locked
 	uid := array_fill(NULL::bigint, ARRAY[n]);
 	modseq := uid;
-	SELECT m.id, m.message_id INTO v_msg, v_mid FROM messages m WHERE m.sha256 = p_sha;
-	IF NOT FOUND THEN
+	-- Lock the targets (by id) and find the blob's index row, in one statement.
+	SELECT x.ids, x.r0s, x.r1s, g.id, g.message_id INTO v_ids, v_a, v_b, v_msg, v_mid
+	  FROM (SELECT array_agg(y.id) AS ids, array_agg(y.r0) AS r0s, array_agg(y.r1) AS r1s
+	          FROM (SELECT m.id, coalesce(m.quota_root_id, a.quota_root_id) AS r0,
+	                       d.quota_root_id AS r1
+	                  FROM mailboxes m JOIN accounts a ON a.id = m.owner_id
+	                  JOIN domains d ON d.id = a.domain_id
+	                 WHERE m.id = ANY(p_boxes) AND m.deleted_at IS NULL
+	                 ORDER BY m.id FOR UPDATE OF m) y) x
+	  LEFT JOIN messages g ON g.sha256 = p_sha;
+	IF v_msg IS NULL THEN
 		IF p_header_size IS NULL THEN
 			status := NULL;
 			RETURN;
 		END IF;
 		v_mid := p_message_id;
 	END IF;
-
-	SELECT array_agg(x.id), array_agg(x.r0), array_agg(x.r1) INTO v_ids, v_a, v_b
-	  FROM (SELECT m.id, coalesce(m.quota_root_id, a.quota_root_id) AS r0,
-	               d.quota_root_id AS r1
-	          FROM mailboxes m JOIN accounts a ON a.id = m.owner_id
-	          JOIN domains d ON d.id = a.domain_id
-	         WHERE m.id = ANY(p_boxes) AND m.deleted_at IS NULL
-	         ORDER BY m.id FOR UPDATE OF m) x;
 	FOR k IN 1 .. coalesce(cardinality(v_ids), 0) LOOP
 		i := array_position(p_boxes, v_ids[k]);
 		status[i] := 0;
@@ -211,15 +212,16 @@ BEGIN
 		 WHERE q.id = c.id AND c.m > 0;
 	END IF;
 
-	-- Reference the blob; its row lock keeps GC away until commit.
-	SELECT b.refcount INTO v_old FROM blobs b WHERE b.sha256 = p_sha FOR UPDATE;
-	v_found := FOUND;
-	IF NOT p_verify_in_txn AND ((v_found AND v_old = 0) OR (NOT v_found AND NOT p_blob_created)) THEN
-		RAISE EXCEPTION 'blob file must be checked under its row lock' USING ERRCODE = 'CB001';
-	END IF;
+	-- Reference the blob; its row lock keeps GC away until commit.  Refcount 0
+	-- before (a new row, or a GC candidate) with a file this delivery did not
+	-- create: GC may have removed the file since, check it under the lock.
 	INSERT INTO blobs AS b (sha256, size, refcount) VALUES (p_sha, p_size, cardinality(v_live))
 	ON CONFLICT (sha256) DO UPDATE SET refcount = b.refcount + EXCLUDED.refcount,
-	                                   last_ref_at = now();
+	                                   last_ref_at = now()
+	RETURNING b.refcount INTO v_new;
+	IF NOT p_verify_in_txn AND NOT p_blob_created AND v_new = cardinality(v_live) THEN
+		RAISE EXCEPTION 'blob file must be checked under its row lock' USING ERRCODE = 'CB001';
+	END IF;
 END
 $$;
 

@@ -68,7 +68,13 @@ class LmtpBlobGcTest(unittest.TestCase):
         box = self.node.mailbox_id("alice", "example.test")
         self.assertEqual(self.node.stored_messages(box)[-1][1], data)
 
+    def pg_log_count(self, text):
+        with open(self.node.pg.log_path, errors="replace") as f:
+            return f.read().count(text)
+
     def test_gc_removing_the_file_during_delivery_is_repaired(self):
+        refused = "blob file must be checked under its row lock"
+        refusals = self.pg_log_count(refused)
         data, sha = self.blob("race")
         self.assertEqual(self.deliver("bob@example.test", "race"), ([250], [250]))
         # Expunged everywhere: a GC candidate (refcount 0), file still there.
@@ -101,7 +107,9 @@ class LmtpBlobGcTest(unittest.TestCase):
         self.assertEqual(gc.wait(10), 0)
         t.join(30)
         self.assertEqual(result.get("r"), ([250], [250]))
-        # The delivery noticed and wrote the file again before committing.
+        # The delivery noticed (cairn_deliver refused the one-call path) and wrote
+        # the file again under the row lock.
+        self.assertEqual(self.pg_log_count(refused), refusals + 1)
         self.assertEqual(self.read_blob(sha), data)
         self.assertEqual(self.node.sql("SELECT refcount FROM blobs WHERE sha256 = '\\x%s'" % sha),
                          "1")
