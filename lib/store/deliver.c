@@ -423,18 +423,27 @@ static PGresult *deliver_call_verified(struct deliver *d, struct deliver_call *c
 	return res;
 }
 
-/* One attempt at the transaction: the result rows, or NULL with d->sqlstate. */
-static PGresult *deliver_call_once(struct deliver *d, struct deliver_call *c, const char **error_r)
+/* The call; again inside BEGIN ... COMMIT with the file check when the function asks. */
+static PGresult *deliver_call_checked(struct deliver *d, struct deliver_call *c,
+                                      const char **error_r)
 {
 	PGresult *res = deliver_run(d, DELIVER_STMT_CALL, 0, DELIVER_CALL_PARAMS, c->p, error_r);
-	if (res != NULL && deliver_need_index(res)) {
-		/* Stored before but never indexed (an earlier delivery failed). */
-		PQclear(res);
-		deliver_index(d, c);
-		res = deliver_run(d, DELIVER_STMT_CALL, 0, DELIVER_CALL_PARAMS, c->p, error_r);
-	}
 	if (res == NULL && strcmp(d->sqlstate, "CB001") == 0)
 		res = deliver_call_verified(d, c, error_r);
+	return res;
+}
+
+/* One attempt at the transaction: the result row, or NULL with d->sqlstate. */
+static PGresult *deliver_call_once(struct deliver *d, struct deliver_call *c, const char **error_r)
+{
+	PGresult *res = deliver_call_checked(d, c, error_r);
+	if (res != NULL && deliver_need_index(res)) {
+		/* Stored before but never indexed (an earlier delivery failed, or GC
+		   removed the unreferenced row): parse it now and call again. */
+		PQclear(res);
+		deliver_index(d, c);
+		res = deliver_call_checked(d, c, error_r);
+	}
 	return res;
 }
 
