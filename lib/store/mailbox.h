@@ -99,6 +99,13 @@ struct mailbox_shared {
 int mailbox_list_shared(struct db *db, int64_t account_id, struct arena *arena,
                         struct mailbox_shared **list_r, size_t *n_r, const char **error_r);
 
+/*
+ * Messages of mailbox_id that account_id (not the owner) has not seen: \Seen is per
+ * user in shared and public folders (seen_private rows).
+ */
+int mailbox_unseen_private(struct db *db, int64_t account_id, int64_t mailbox_id, int64_t *n_r,
+                           const char **error_r);
+
 /* System flags (mailbox_messages.flags). */
 #define MAILBOX_FLAG_SEEN 1
 #define MAILBOX_FLAG_ANSWERED 2

@@ -69,3 +69,21 @@ int mailbox_list_shared(struct db *db, int64_t account_id, struct arena *arena,
 	*n_r = kept;
 	return 0;
 }
+
+int mailbox_unseen_private(struct db *db, int64_t account_id, int64_t mailbox_id, int64_t *n_r,
+                           const char **error_r)
+{
+	char abuf[24], mbuf[24];
+	const char *params[] = {store_i64(mbuf, mailbox_id), store_i64(abuf, account_id)};
+	PGresult *res = db_exec(db,
+	                        "SELECT count(*) FROM mailbox_messages mm WHERE mm.mailbox_id = "
+	                        "$1::bigint AND NOT EXISTS (SELECT 1 FROM seen_private sp WHERE "
+	                        "sp.account_id = $2::bigint AND sp.mailbox_id = $1::bigint AND "
+	                        "sp.uid = mm.uid)",
+	                        2, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	*n_r = store_get_i64(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
