@@ -181,7 +181,8 @@ static void session_loop(struct imap_session *s)
 		size_t used;
 		enum imap_parse_status st =
 		        imap_parser_feed(s->parser, s->in.data, s->in.len, &used);
-		buf_consume(&s->in, used);
+		if (used > 0)
+			buf_consume(&s->in, used);
 		switch (st) {
 		case IMAP_PARSE_MORE:
 			if (session_read_more(s) < 0)
