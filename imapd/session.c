@@ -5,7 +5,7 @@
  * end of the session.  Commands live in cmd-*.c; this file knows none of them.
  *
  * Exports session_serve, session_read_continuation, session_start_tls and the
- * small session_* predicates; session_login is in session-login.c.
+ * small session_* predicates; session_login is in auth.c.
  */
 #include "imapd/session.h"
 
