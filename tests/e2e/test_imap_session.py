@@ -290,5 +290,26 @@ class ImapLimitsTest(unittest.TestCase):
         a.logout()
 
 
+class ImapConfigTest(unittest.TestCase):
+    def test_bad_imap_keys_have_line_numbers(self):
+        import subprocess
+        import tempfile
+        from cairntest import binary
+        for text, needle in (
+                ("[database]\nconninfo = x\n[imap]\nhostname = h\nbogus_key = 1\n",
+                 ":5: unknown key 'bogus_key' in [imap]"),
+                ("[imap]\nallow_plaintext_auth = maybe\n",
+                 ":2: key 'allow_plaintext_auth' must be no, loopback or yes"),
+                ("[imap]\ntimeout_auth = 5\n", ":2: key 'timeout_auth' must be an integer"),
+                ("[imap]\n", "[database] conninfo is required")):
+            with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+                f.write(text)
+                f.flush()
+                r = subprocess.run([binary("cairn-imapd"), "-c", f.name, "-s", "127.0.0.1:1"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(needle, r.stdout.decode())
+
+
 if __name__ == "__main__":
     unittest.main()
