@@ -22,6 +22,12 @@
 
 static const struct ctl_command ctl_commands[] = {
         {"db", "database schema: migrate, status", ctl_cmd_db},
+        {"domain", "domains: add, list, del", ctl_cmd_domain},
+        {"user", "users: add, list, show, del, passwd", ctl_cmd_user},
+        {"group", "groups for ACLs: add, list, show, del, join, leave", ctl_cmd_group},
+        {"mailbox", "a user's mailboxes: list, create, delete, rename", ctl_cmd_mailbox},
+        {"acl", "mailbox ACLs (RFC 4314): get, set, delete, rights", ctl_cmd_acl},
+        {"quota", "quotas of users and domains: get, set", ctl_cmd_quota},
         {NULL, NULL, NULL},
 };
 
@@ -59,7 +65,8 @@ struct db *ctl_db(struct ctl *ctl)
 
 static void ctl_usage(FILE *out)
 {
-	fprintf(out, "usage: cairnctl [-c cairn.conf] [--db CONNINFO] [--json] COMMAND ...\n\n"
+	fprintf(out, "usage: cairnctl [-c cairn.conf] [--db CONNINFO] [--blobs DIR] [--json] "
+	             "COMMAND ...\n\n"
 	             "commands:\n");
 	for (const struct ctl_command *c = ctl_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
@@ -83,6 +90,8 @@ static void ctl_load_config(struct ctl *ctl)
 		ctl->conninfo = config_get(db, "conninfo", NULL);
 	if (ctl->schema_dir == NULL)
 		ctl->schema_dir = config_get(db, "schema_dir", NULL);
+	if (ctl->blob_root == NULL)
+		ctl->blob_root = config_get(config_find(ctl->config, "blob", NULL), "root", NULL);
 }
 
 int main(int argc, char **argv)
@@ -98,6 +107,8 @@ int main(int argc, char **argv)
 			ctl.config_path = argv[++i];
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			ctl.conninfo = argv[++i];
+		} else if (strcmp(argv[i], "--blobs") == 0 && i + 1 < argc) {
+			ctl.blob_root = argv[++i];
 		} else if (strcmp(argv[i], "--json") == 0) {
 			ctl.json = 1;
 		} else {
@@ -114,6 +125,8 @@ int main(int argc, char **argv)
 		ctl.conninfo = getenv("CAIRN_DB");
 	if (ctl.schema_dir == NULL)
 		ctl.schema_dir = getenv("CAIRN_SCHEMA_DIR");
+	if (ctl.blob_root == NULL)
+		ctl.blob_root = getenv("CAIRN_BLOBS");
 	if (ctl.schema_dir == NULL)
 		ctl.schema_dir = CAIRN_SCHEMA_DIR;
 	for (const struct ctl_command *c = ctl_commands; c->name; c++)

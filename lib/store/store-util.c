@@ -1,0 +1,105 @@
+/*
+ * store-util.c - small helpers shared by account.c, mailbox.c, acl.c, quota.c:
+ * formatted errors, transaction brackets, integer and bytea conversions.
+ */
+#include "store-util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char store_errbuf[1024];
+
+const char *store_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(store_errbuf, sizeof(store_errbuf), fmt, ap);
+	va_end(ap);
+	return store_errbuf;
+}
+
+int store_fail(int code, const char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(store_errbuf, sizeof(store_errbuf), fmt, ap);
+	va_end(ap);
+	*error_r = store_errbuf;
+	return code;
+}
+
+int store_begin(struct db *db, const char **error_r)
+{
+	return db_cmd(db, "BEGIN", 0, NULL, error_r) < 0 ? STORE_EDB : 0;
+}
+
+int store_commit(struct db *db, const char **error_r)
+{
+	if (db_cmd(db, "COMMIT", 0, NULL, error_r) < 0) {
+		store_rollback(db);
+		return STORE_EDB;
+	}
+	return 0;
+}
+
+void store_rollback(struct db *db)
+{
+	/* Not db_cmd: that would overwrite the caller's error text in the shared buffer. */
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+char *store_i64(char *buf, int64_t v)
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+int64_t store_get_i64(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+char *store_bytea_param(char *out, const unsigned char *data, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	*p++ = '\\';
+	*p++ = 'x';
+	for (size_t i = 0; i < len; i++) {
+		*p++ = hex[data[i] >> 4];
+		*p++ = hex[data[i] & 15];
+	}
+	*p = '\0';
+	return out;
+}
+
+static int store_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int store_hex_decode(const char *hex, unsigned char *out, size_t max, size_t *len_r)
+{
+	size_t n = strlen(hex);
+	if (n % 2 != 0 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = store_hexval(hex[2 * i]), lo = store_hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*len_r = n / 2;
+	return 0;
+}
