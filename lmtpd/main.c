@@ -1,11 +1,48 @@
 /*
- * main.c - cairn-lmtpd: placeholder until its issue lands.  It does not pretend to work:
- * it prints usage and exits non-zero.
+ * main.c - cairn-lmtpd: LMTP delivery (RFC 2033) into the cairn store.
+ *
+ * The daemon is callbacks handed to the worker skeleton (lib/service): post_init
+ * reads the configuration and opens the blob store and the database connection,
+ * serve runs one LMTP client (lmtpd.c), on_exit closes everything.
  */
-#include <stdio.h>
+#include "lmtpd.h"
 
-int main(void)
+#if __has_include("service/service.h")
+#include "service/service.h"
+
+static int lmtpd_post_init(struct service_context *ctx, const char **error_r)
 {
-	fprintf(stderr, "cairn-lmtpd: not implemented yet (LMTP delivery, issue 4)\n");
-	return 2;
+	ctx->data = lmtpd_new(ctx->config, error_r);
+	return ctx->data ? 0 : -1;
 }
+
+static void lmtpd_serve_client(struct service_context *ctx, const struct service_client *client)
+{
+	lmtpd_serve(ctx->data, client->fd, client->peer);
+}
+
+static void lmtpd_on_exit(struct service_context *ctx)
+{
+	struct lmtpd *l = ctx->data;
+	lmtpd_free(&l);
+	ctx->data = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct service_callbacks cb = {
+	        .name = "cairn-lmtpd",
+	        .post_init = lmtpd_post_init,
+	        .serve = lmtpd_serve_client,
+	        .on_exit = lmtpd_on_exit,
+	};
+	return service_main(argc, argv, &cb);
+}
+#else
+#include "TEMP_standalone.h"
+
+int main(int argc, char **argv)
+{
+	return lmtpd_temp_standalone(argc, argv);
+}
+#endif

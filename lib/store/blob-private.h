@@ -1,0 +1,29 @@
+/*
+ * blob-private.h - the backend interface behind blob.h.  Each backend is one
+ * file (blob_fs.c, later blob_s3.c) exporting a struct blob_backend.
+ */
+#ifndef CAIRN_STORE_BLOB_PRIVATE_H
+#define CAIRN_STORE_BLOB_PRIVATE_H
+
+#include "blob.h"
+
+struct blob_backend {
+	const char *scheme; /* "fs" */
+	/* Open the backend at location (the part after "scheme:"). */
+	void *(*open)(const char *location, const char **error_r);
+	void (*close)(void *ctx);
+	int (*put)(void *ctx, const struct blob_id *id, const void *data, size_t len,
+	           const char **error_r);
+	int (*read)(void *ctx, const struct blob_id *id, uint64_t offset, size_t len,
+	            struct buf *out, const char **error_r);
+	int (*stat)(void *ctx, const struct blob_id *id, uint64_t *size_r, const char **error_r);
+	int (*delete)(void *ctx, const struct blob_id *id, const char **error_r);
+	uint64_t (*fsync_count)(const void *ctx);
+};
+
+extern const struct blob_backend blob_backend_fs;
+
+/* Format a one-line error into the shared static buffer and return it. */
+const char *blob_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
