@@ -146,11 +146,10 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-# libFuzzer targets for the mail parsers (clang; not part of all/check):
+# libFuzzer targets for the mail and IMAP parsers (clang; not part of all/check):
 #   make fuzz && mkdir -p /tmp/fc && build/fuzz/fuzz_message_index -max_total_time=60 /tmp/fc tests/corpus
 FUZZ_LIB_SRCS = lib/base/arena.c lib/base/buf.c lib/base/xalloc.c $(wildcard lib/mail/*.c) \
-	lib/imap/envelope.c lib/imap/bodystructure.c lib/imap/section.c \
-	lib/imap/message_index.c lib/imap/render_util.c
+	$(wildcard lib/imap/*.c)
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	for f in $(wildcard tests/fuzz/*.c); do \
