@@ -7,6 +7,8 @@
  */
 #include "lmtpd.h"
 
+#include <stddef.h>
+
 #if __has_include("service/service.h")
 #include "service/service.h"
 
