@@ -16,58 +16,25 @@ static void cmd_msg_stub(struct command_ctx *cmd)
 	reply_no(cmd, "[CANNOT] %s is not implemented in this build", cmd->name);
 }
 
-void cmd_select(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
 void cmd_fetch(struct command_ctx *cmd)
 {
 	cmd_msg_stub(cmd);
 }
 
-void cmd_store(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
 void cmd_search(struct command_ctx *cmd)
 {
 	cmd_msg_stub(cmd);
 }
 
-void cmd_append(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
 void cmd_copy(struct command_ctx *cmd)
 {
 	cmd_msg_stub(cmd);
 }
 
-void cmd_expunge(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
-void cmd_close(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
-void cmd_check(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
-void mailbox_view_sync(struct imap_session *s, bool allow_expunge)
-{
-	(void)s;
-	(void)allow_expunge;
-}
 
-void mailbox_view_free(struct mailbox_view **view)
-{
-	*view = NULL;
-}
