@@ -17,10 +17,6 @@ static void cmd_msg_stub(struct command_ctx *cmd)
 }
 
 
-void cmd_fetch(struct command_ctx *cmd)
-{
-	cmd_msg_stub(cmd);
-}
 
 
 void cmd_search(struct command_ctx *cmd)

@@ -101,8 +101,7 @@ static void store_write_flags(struct command_ctx *cmd, const struct store_args *
 {
 	const struct mailbox_view *v = cmd->s->view;
 	for (size_t r = 0; r < a->ranges.n; r++) {
-		uint32_t seq = mailbox_view_seq(v, a->ranges.lo[r]);
-		for (size_t i = seq ? seq - 1 : v->count; i < v->count; i++) {
+		for (size_t i = mailbox_view_seq_ge(v, a->ranges.lo[r]) - 1; i < v->count; i++) {
 			const struct mailbox_view_msg *m = &v->msgs[i];
 			if (m->uid > a->ranges.hi[r])
 				break;
@@ -113,28 +112,6 @@ static void store_write_flags(struct command_ctx *cmd, const struct store_args *
 			buf_append_str(out, ")\r\n");
 		}
 	}
-}
-
-/* The first UID of the view at or above each range start, so that store_write_flags
-   finds ranges whose low end is not a message of the view. */
-static void store_snap_ranges(const struct mailbox_view *v, struct store_args *a,
-                              struct arena *pool)
-{
-	uint32_t *lo = arena_alloc(pool, (a->ranges.n + 1) * sizeof(*lo));
-	for (size_t r = 0; r < a->ranges.n; r++) {
-		lo[r] = a->ranges.lo[r];
-		size_t l = 0, h = v->count;
-		while (l < h) {
-			size_t mid = l + (h - l) / 2;
-			if (v->msgs[mid].uid < lo[r])
-				l = mid + 1;
-			else
-				h = mid;
-		}
-		if (l < v->count)
-			lo[r] = v->msgs[l].uid;
-	}
-	a->ranges.lo = lo;
 }
 
 /* Names of the keywords on the changed rows; a new FLAGS line when any is new. */
@@ -190,10 +167,8 @@ void cmd_store(struct command_ctx *cmd)
 		return;
 	for (size_t i = 0; i < n; i++)
 		mailbox_view_update(v, &changed[i]);
-	if (!a.silent) {
-		store_snap_ranges(v, &a, cmd->pool);
+	if (!a.silent)
 		store_write_flags(cmd, &a, &out);
-	}
 	msg_write(s, &out);
 	reply_ok(cmd, "%s completed", cmd->name);
 }

@@ -88,7 +88,7 @@ void mailbox_view_free(struct mailbox_view **vp)
 	XFREE(*vp);
 }
 
-uint32_t mailbox_view_seq(const struct mailbox_view *v, uint32_t uid)
+uint32_t mailbox_view_seq_ge(const struct mailbox_view *v, uint32_t uid)
 {
 	size_t lo = 0, hi = v->count;
 	while (lo < hi) {
@@ -98,7 +98,13 @@ uint32_t mailbox_view_seq(const struct mailbox_view *v, uint32_t uid)
 		else
 			hi = mid;
 	}
-	return lo < v->count && v->msgs[lo].uid == uid ? (uint32_t)lo + 1 : 0;
+	return (uint32_t)lo + 1;
+}
+
+uint32_t mailbox_view_seq(const struct mailbox_view *v, uint32_t uid)
+{
+	uint32_t seq = mailbox_view_seq_ge(v, uid);
+	return seq <= v->count && v->msgs[seq - 1].uid == uid ? seq : 0;
 }
 
 int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool uid,

@@ -85,6 +85,8 @@ struct mailbox_view *mailbox_view_new(const struct mailbox_sync_state *st, const
 
 /* Sequence number of uid, 0 when the view does not hold it. */
 uint32_t mailbox_view_seq(const struct mailbox_view *v, uint32_t uid);
+/* Sequence number of the first message with a UID >= uid (count + 1 when none). */
+uint32_t mailbox_view_seq_ge(const struct mailbox_view *v, uint32_t uid);
 
 /*
  * Turn a parsed set (sequence numbers, or UIDs when uid) into UID ranges of the
