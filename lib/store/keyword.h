@@ -26,6 +26,9 @@ struct db;
 int keyword_ids(struct db *db, const char *const *names, size_t n, struct arena *arena,
                 int64_t **ids_r, size_t *n_ids_r, const char **error_r);
 
+/* The id of name (any case) without creating it: *id_r = 0 when there is none. */
+int keyword_lookup(struct db *db, const char *name, int64_t *id_r, const char **error_r);
+
 /*
  * Names of ids[0..n): names_r[i] (from arena) is the name of ids[i], or NULL when
  * the id is unknown.  0 or STORE_EDB.
