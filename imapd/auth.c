@@ -91,12 +91,12 @@ void auth_fail(struct command_ctx *cmd, const char *method, const char *user, co
 	unsigned shift = s->auth_failures > 5 ? 4 : s->auth_failures - 1;
 	uint64_t delay = (uint64_t)s->set->auth_fail_delay_ms << shift;
 	auth_sleep_ms(delay > AUTH_MAX_DELAY_MS ? AUTH_MAX_DELAY_MS : (unsigned)delay);
-	reply_no(cmd, "[AUTHENTICATIONFAILED] Authentication failed");
 	if (s->auth_failures >= s->set->max_auth_failures) {
 		reply_untagged(s, "BYE Too many failed authentication attempts");
 		log_info("disconnect", "reason=auth_failures");
 		cmd->session_over = true;
 	}
+	reply_no(cmd, "[AUTHENTICATIONFAILED] Authentication failed");
 }
 
 void auth_tempfail(struct command_ctx *cmd, const char *error)

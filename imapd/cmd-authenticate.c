@@ -95,7 +95,7 @@ static void authenticate_scram(struct command_ctx *cmd, struct buf *msg)
 	struct auth_scram_ctx lookup = {.s = s};
 	struct scram_server_settings set = {
 	        .lookup = auth_scram_lookup,
-	        .lookup_ctx = s,
+	        .lookup_ctx = &lookup,
 	        .fake_secret = s->set->fake_secret,
 	        .fake_secret_len = s->set->fake_secret_len,
 	        .fake_iterations = s->set->scram_iterations,

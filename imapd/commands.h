@@ -81,6 +81,16 @@ const struct command_def *commands_find(const char *name);
 struct buf;
 void capability_append(const struct imap_session *s, struct buf *out);
 
+/*
+ * STATUS items shared with LIST RETURN (STATUS ...) (cmd-status.c): parse a
+ * parenthesised item list into a bit set (-1 on a bad list), and write the
+ * untagged STATUS line of an existing mailbox (struct ns_mailbox, namespace.h;
+ * -1 on a database failure, nothing written).
+ */
+struct ns_mailbox;
+int status_items_parse(const struct imap_arg *arg, unsigned *items_r);
+int status_write(struct command_ctx *cmd, const struct ns_mailbox *mb, unsigned items);
+
 /* Handlers, one file each.  Session half (branch imapd-core): */
 void cmd_capability(struct command_ctx *cmd);
 void cmd_noop(struct command_ctx *cmd);

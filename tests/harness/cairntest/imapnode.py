@@ -18,6 +18,7 @@ Used by the test_imap_*.py files of both imapd branches.
 """
 import imaplib
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -119,16 +120,19 @@ class ImapNode:
         c.starttls(ssl_context=self.tls_context())
         return c
 
-    def raw(self, service="imap", timeout=10):
-        """A raw socket, greeting already read (returned as .greeting)."""
+    def raw(self, service="imap", timeout=10, tls=None):
+        """(socket, greeting): a raw connection with the greeting line read; TLS
+        from the start on imaps (or when tls is true)."""
         s = socket.create_connection(self.addr(service), timeout=timeout)
-        s.greeting = b""
-        while not s.greeting.endswith(b"\r\n"):
+        if tls or (tls is None and service == "imaps"):
+            s = self.tls_context().wrap_socket(s)
+        greeting = b""
+        while not greeting.endswith(b"\r\n"):
             chunk = s.recv(4096)
             if not chunk:
                 break
-            s.greeting += chunk
-        return s
+            greeting += chunk
+        return s, greeting
 
     def worker_rss_kb(self):
         out = {}
@@ -142,8 +146,15 @@ class ImapNode:
                 pass
         return out
 
+    def assert_no_crash(self):
+        """No worker died of a signal (segfault, abort) so far."""
+        m = re.search(r"event=worker_exit service=imaps? pid=\d+ signal=\d+", self.master.log())
+        if m:
+            raise AssertionError("a worker crashed: %s\n%s" % (m.group(0), self.master.log()[-3000:]))
+
     def stop(self):
         try:
+            self.assert_no_crash()
             self.master.stop()
         finally:
             self.cleanup()
