@@ -1,14 +1,14 @@
 /*
  * msg-common.c - shared plumbing of the message commands (msg-common.h).
  *
- * Mailbox names resolve in the personal namespace of the session's account here;
- * the other users' and shared namespaces (DESIGN 4) come with the session core's
- * namespace resolution, which this file will call once it lands.
+ * Mailbox names resolve through the session core's namespaces (namespace.h):
+ * personal, "Other Users/" and "Shared Folders/" with their ACL visibility.
  */
 #include "imapd/msg-common.h"
 
 #include "imapd/commands.h"
 #include "imapd/mailbox-view.h"
+#include "imapd/namespace.h"
 #include "imapd/reply.h"
 #include "imapd/session.h"
 #include "imapd/settings.h"
@@ -74,37 +74,30 @@ int msg_mailbox_resolve(struct command_ctx *cmd, const struct imap_arg *arg, uns
 {
 	struct imap_session *s = cmd->s;
 	const char *name, *error;
-	size_t len;
-	if (imap_arg_get_mailbox(arg, session_utf8(s), cmd->pool, &name, &len, &error) < 0) {
-		reply_bad(cmd, "Invalid mailbox name: %s", error);
+	struct ns_mailbox ns;
+	if (namespace_arg_name(cmd, arg, false, &name) < 0)
+		return -1;
+	if (namespace_lookup(s, name, cmd->pool, &ns, &error) < 0) {
+		reply_store_error(cmd, STORE_EDB, error);
 		return -1;
 	}
-	struct mailbox_info info;
-	unsigned rights = 0;
-	int r = mailbox_lookup(s->db, s->user_id, name, cmd->pool, &info, &error);
-	if (r == 0 && acl_rights_for(s->db, s->user_id, info.id, &rights, &error) < 0)
-		r = STORE_EDB;
-	if (r == STORE_EDB) {
-		reply_store_error(cmd, r, error);
-		return -1;
-	}
-	if (r < 0 || (rights & (ACL_LOOKUP | ACL_READ)) == 0) {
-		if (trycreate)
+	if (!ns.exists) {
+		if (trycreate && ns.owner_id == s->user_id)
 			reply_no(cmd, "[TRYCREATE] Mailbox does not exist");
 		else
 			reply_no(cmd, "[NONEXISTENT] Mailbox does not exist");
 		return -1;
 	}
-	if (!msg_has_rights(rights, need)) {
+	if (!msg_has_rights(ns.rights, need)) {
 		reply_no(cmd, "[NOPERM] Permission denied");
 		return -1;
 	}
-	mb_r->id = info.id;
-	mb_r->owner_id = info.owner_id;
-	mb_r->name = info.name;
-	mb_r->uidvalidity = info.uidvalidity;
-	mb_r->rights = rights;
-	mb_r->seen_account = info.owner_id == s->user_id ? 0 : s->user_id;
+	mb_r->id = ns.info.id;
+	mb_r->owner_id = ns.info.owner_id;
+	mb_r->name = ns.ext_name;
+	mb_r->uidvalidity = ns.info.uidvalidity;
+	mb_r->rights = ns.rights;
+	mb_r->seen_account = ns.info.owner_id == s->user_id ? 0 : s->user_id;
 	return 0;
 }
 
