@@ -273,10 +273,11 @@ static int mailbox_copy_body(struct db *db, struct mailbox_copy_ctx *c, int move
 	if ((r = mailbox_copy_account(db, c, move, error_r)) < 0 ||
 	    (r = mailbox_copy_insert(db, c, arena, res_r, error_r)) < 0 || !move)
 		return r;
-	/* The originals: only below the new block, which matters when src == dst. */
+	/* The originals; when src == dst, only those below the new block. */
 	struct mailbox_moved gone = {0};
 	int64_t owner;
-	const char *p[5] = {c->p[0], c->p[1], c->p[2], c->p[4], NULL};
+	const char *below = strcmp(c->p[0], c->p[3]) == 0 ? c->p[4] : "4294967296";
+	const char *p[5] = {c->p[0], c->p[1], c->p[2], below, NULL};
 	return mailbox_remove_rows(db, p, 0, arena, &gone, &owner, error_r);
 }
 
