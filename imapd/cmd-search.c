@@ -131,6 +131,10 @@ static int search_key_arg(struct search_parse *p, struct search_key *k, const ch
 		seqset_init(&set, p->cmd->pool);
 		if (imap_arg_get_seqset(a, &set, &p->error) < 0)
 			return -1;
+		if (set.searchres) {
+			p->error = "$ (SEARCHRES) is not supported";
+			return -1;
+		}
 		return mailbox_view_ranges(p->cmd->s->view, &set, true, p->cmd->pool, &k->ranges,
 		                           &p->error);
 	}
