@@ -29,7 +29,8 @@ void cmd_close(struct command_ctx *cmd)
 		uint32_t *uids;
 		size_t n;
 		const char *error;
-		int r = mailbox_msgs_expunge(s->db, v->mailbox_id, NULL, cmd->pool, &uids, &n, &error);
+		int r = mailbox_msgs_expunge(s->db, v->mailbox_id, NULL, cmd->pool, &uids, &n,
+		                             &error);
 		if (r < 0 && r != STORE_ENOTFOUND) {
 			/* Stay selected: the client may retry or UNSELECT. */
 			reply_store_error(cmd, r, error);

@@ -21,7 +21,8 @@ void cmd_expunge(struct command_ctx *cmd)
 	struct mailbox_view *v = s->view;
 	struct mailbox_uid_ranges ranges, *rp = NULL;
 	if (cmd->arg_count != (cmd->uid ? 1u : 0u)) {
-		reply_bad(cmd, cmd->uid ? "Usage: UID EXPUNGE uid-set" : "EXPUNGE takes no arguments");
+		reply_bad(cmd,
+		          cmd->uid ? "Usage: UID EXPUNGE uid-set" : "EXPUNGE takes no arguments");
 		return;
 	}
 	if (cmd->uid) {

@@ -97,8 +97,8 @@ static int fetch_section_fields(struct command_ctx *cmd, const struct imap_arg *
 	return sec->n_fields > 0 ? 0 : -1;
 }
 
-static int fetch_section(struct command_ctx *cmd, const struct imap_arg *arg,
-                         struct fetch_req *req, const char **error_r)
+static int fetch_section(struct command_ctx *cmd, const struct imap_arg *arg, struct fetch_req *req,
+                         const char **error_r)
 {
 	struct fetch_section *sec = arena_zalloc(cmd->pool, sizeof(*sec));
 	if (strcasecmp(arg->str, "BODY.PEEK") == 0)
@@ -283,7 +283,8 @@ static int fetch_chunk(struct fetch_run *run, const struct mailbox_uid_ranges *r
 			continue;
 		/* What the client is told now is what the next sync compares against. */
 		mailbox_view_update(s->view, &rows[i].m);
-		bool with_flags = run->n_seen > 0 && fetch_uid_in(run->seen, run->n_seen, rows[i].m.uid);
+		bool with_flags =
+		        run->n_seen > 0 && fetch_uid_in(run->seen, run->n_seen, rows[i].m.uid);
 		fetch_write_message(run->cmd, run->req, &rows[i], seq, with_flags, run->chunk);
 	}
 	return 0;
@@ -298,7 +299,8 @@ static int fetch_all(struct fetch_run *run, const struct mailbox_uid_ranges *ran
 		size_t a = mailbox_view_seq_ge(v, ranges->lo[r]);
 		while (a <= v->count && v->msgs[a - 1].uid <= ranges->hi[r]) {
 			size_t b = a;
-			while (b < v->count && b - a + 1 < FETCH_CHUNK && v->msgs[b].uid <= ranges->hi[r])
+			while (b < v->count && b - a + 1 < FETCH_CHUNK &&
+			       v->msgs[b].uid <= ranges->hi[r])
 				b++;
 			uint32_t lo = v->msgs[a - 1].uid, hi = v->msgs[b - 1].uid;
 			struct mailbox_uid_ranges piece = {&lo, &hi, 1};

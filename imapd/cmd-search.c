@@ -74,15 +74,24 @@ static const struct {
 	const char *name;
 	enum search_type type;
 } search_arg_keys[] = {
-        {"BCC", SEARCH_HEADER},         {"CC", SEARCH_HEADER},
-        {"FROM", SEARCH_HEADER},        {"SUBJECT", SEARCH_HEADER},
-        {"TO", SEARCH_HEADER},          {"BODY", SEARCH_BODY},
-        {"TEXT", SEARCH_TEXT},          {"BEFORE", SEARCH_BEFORE},
-        {"ON", SEARCH_ON},              {"SINCE", SEARCH_SINCE},
-        {"SENTBEFORE", SEARCH_SENTBEFORE}, {"SENTON", SEARCH_SENTON},
-        {"SENTSINCE", SEARCH_SENTSINCE}, {"LARGER", SEARCH_LARGER},
-        {"SMALLER", SEARCH_SMALLER},    {"KEYWORD", SEARCH_KEYWORD},
-        {"UNKEYWORD", SEARCH_UNKEYWORD}, {"UID", SEARCH_UIDS},
+        {"BCC", SEARCH_HEADER},
+        {"CC", SEARCH_HEADER},
+        {"FROM", SEARCH_HEADER},
+        {"SUBJECT", SEARCH_HEADER},
+        {"TO", SEARCH_HEADER},
+        {"BODY", SEARCH_BODY},
+        {"TEXT", SEARCH_TEXT},
+        {"BEFORE", SEARCH_BEFORE},
+        {"ON", SEARCH_ON},
+        {"SINCE", SEARCH_SINCE},
+        {"SENTBEFORE", SEARCH_SENTBEFORE},
+        {"SENTON", SEARCH_SENTON},
+        {"SENTSINCE", SEARCH_SENTSINCE},
+        {"LARGER", SEARCH_LARGER},
+        {"SMALLER", SEARCH_SMALLER},
+        {"KEYWORD", SEARCH_KEYWORD},
+        {"UNKEYWORD", SEARCH_UNKEYWORD},
+        {"UID", SEARCH_UIDS},
 };
 
 static struct search_key *search_key(struct search_parse *p, const struct imap_arg **argp);
@@ -240,8 +249,8 @@ static struct search_key *search_simple(struct search_parse *p, const char *name
 		p->error = "$ (SEARCHRES) is not supported";
 		return NULL;
 	}
-	if (mailbox_view_ranges(p->cmd->s->view, &set, false, p->cmd->pool, &k->ranges,
-	                        &p->error) < 0)
+	if (mailbox_view_ranges(p->cmd->s->view, &set, false, p->cmd->pool, &k->ranges, &p->error) <
+	    0)
 		return NULL;
 	*argp = a->next;
 	return k;
@@ -395,8 +404,8 @@ void cmd_search(struct command_ctx *cmd)
 	uint32_t max_uid = v->count ? v->msgs[v->count - 1].uid : 0;
 	int r = 0;
 	if (max_uid > 0 && !v->gone)
-		r = mailbox_search(cmd->s->db, v->mailbox_id, v->seen_account, max_uid, key, cmd->pool,
-		                   &uids, &n, &error);
+		r = mailbox_search(cmd->s->db, v->mailbox_id, v->seen_account, max_uid, key,
+		                   cmd->pool, &uids, &n, &error);
 	if (r < 0) {
 		reply_store_error(cmd, r, error);
 		return;

@@ -102,7 +102,8 @@ void cmd_select(struct command_ctx *cmd)
 	}
 	unsigned writable = ACL_SEEN | ACL_WRITE | ACL_DELETE_MSG | ACL_EXPUNGE | ACL_INSERT;
 	bool readonly = examine || (mb.rights & writable) == 0;
-	struct mailbox_view *v = mailbox_view_new(&st, mb.name, mb.seen_account, readonly, mb.rights);
+	struct mailbox_view *v =
+	        mailbox_view_new(&st, mb.name, mb.seen_account, readonly, mb.rights);
 	if (select_keywords(s, v, &st, &error) < 0) {
 		mailbox_view_free(&v);
 		reply_store_error(cmd, STORE_EDB, error);

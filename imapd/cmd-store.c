@@ -77,12 +77,12 @@ static int store_prepare(struct command_ctx *cmd, struct store_args *a, const ch
 {
 	const struct mailbox_view *v = cmd->s->view;
 	a->req.flags = a->flags.system & IMAP_FLAGS_STORED; /* \Recent is never stored */
-	a->req.allowed_flags = (v->rights & ACL_SEEN ? MAILBOX_FLAG_SEEN : 0) |
-	                       (v->rights & ACL_DELETE_MSG ? MAILBOX_FLAG_DELETED : 0) |
-	                       (v->rights & ACL_WRITE ? MAILBOX_FLAG_ANSWERED |
-	                                                        MAILBOX_FLAG_FLAGGED |
-	                                                        MAILBOX_FLAG_DRAFT
-	                                              : 0);
+	a->req.allowed_flags =
+	        (v->rights & ACL_SEEN ? MAILBOX_FLAG_SEEN : 0) |
+	        (v->rights & ACL_DELETE_MSG ? MAILBOX_FLAG_DELETED : 0) |
+	        (v->rights & ACL_WRITE
+	                 ? MAILBOX_FLAG_ANSWERED | MAILBOX_FLAG_FLAGGED | MAILBOX_FLAG_DRAFT
+	                 : 0);
 	a->req.keywords_ok = (v->rights & ACL_WRITE) != 0;
 	if (!a->req.keywords_ok || a->flags.keyword_count == 0)
 		return 0;
@@ -96,8 +96,7 @@ static int store_prepare(struct command_ctx *cmd, struct store_args *a, const ch
 }
 
 /* "* seq FETCH (FLAGS (...) [UID n])" for every message of the view in the ranges. */
-static void store_write_flags(struct command_ctx *cmd, const struct store_args *a,
-                              struct buf *out)
+static void store_write_flags(struct command_ctx *cmd, const struct store_args *a, struct buf *out)
 {
 	const struct mailbox_view *v = cmd->s->view;
 	for (size_t r = 0; r < a->ranges.n; r++) {

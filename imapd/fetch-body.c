@@ -40,7 +40,7 @@ static int fetch_range_fallback(const struct mailbox_fetch_row *row, const char 
 	} else if (strncmp(spec, "HEADER", 6) == 0) {
 		r->offset = 0;
 		r->length = row->header_size;
-		r->text = spec[6] == '\0'                      ? SECTION_HEADER
+		r->text = spec[6] == '\0'                ? SECTION_HEADER
 		          : strstr(spec, ".NOT") != NULL ? SECTION_HEADER_FIELDS_NOT
 		                                         : SECTION_HEADER_FIELDS;
 	} else if (strcmp(spec, "TEXT") == 0) {
@@ -63,9 +63,9 @@ static int fetch_section_data(struct imap_session *s, const struct fetch_section
 {
 	struct section_range range;
 	const char *error;
-	int r = row->parts != NULL ? section_lookup(row->parts, row->parts_len, sec->spec, &range,
-	                                            &error)
-	                           : fetch_range_fallback(row, sec->spec, &range);
+	int r = row->parts != NULL
+	                ? section_lookup(row->parts, row->parts_len, sec->spec, &range, &error)
+	                : fetch_range_fallback(row, sec->spec, &range);
 	if (r < 0)
 		return 0;
 	struct blob_store *blobs = msg_blobs(s, error_r);
@@ -73,7 +73,8 @@ static int fetch_section_data(struct imap_session *s, const struct fetch_section
 	memcpy(id.sha256, row->sha256, BLOB_ID_LEN);
 	if (blobs == NULL)
 		return -1;
-	bool fields = range.text == SECTION_HEADER_FIELDS || range.text == SECTION_HEADER_FIELDS_NOT;
+	bool fields =
+	        range.text == SECTION_HEADER_FIELDS || range.text == SECTION_HEADER_FIELDS_NOT;
 	if (fields) {
 		struct buf hdr = BUF_INIT;
 		r = blob_read(blobs, &id, range.offset, (size_t)range.length, &hdr, error_r);
@@ -132,8 +133,7 @@ static void fetch_write_section(struct command_ctx *cmd, const struct fetch_sect
 }
 
 static void fetch_write_meta(struct command_ctx *cmd, const struct fetch_req *req,
-                             const struct mailbox_fetch_row *row, bool with_flags,
-                             struct buf *out)
+                             const struct mailbox_fetch_row *row, bool with_flags, struct buf *out)
 {
 	const struct mailbox_view *v = cmd->s->view;
 	const char *sep = "";
@@ -157,15 +157,17 @@ static void fetch_write_meta(struct command_ctx *cmd, const struct fetch_req *re
 	}
 	if (req->items & FETCH_ENVELOPE) {
 		buf_printf(out, "%sENVELOPE %s", sep,
-		           row->envelope ? row->envelope : "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+		           row->envelope ? row->envelope
+		                         : "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
 		sep = " ";
 	}
 	/* An unparsed message shows as one text/plain part of its size. */
 	if (req->items & FETCH_BODYSTRUCTURE) {
 		buf_printf(out, "%sBODYSTRUCTURE %s", sep,
-		           row->bodystructure ? row->bodystructure
-		                              : "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0 NIL NIL "
-		                                "NIL NIL)");
+		           row->bodystructure
+		                   ? row->bodystructure
+		                   : "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0 NIL NIL "
+		                     "NIL NIL)");
 		sep = " ";
 	}
 	if (req->items & FETCH_BODY)

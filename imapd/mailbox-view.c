@@ -147,8 +147,8 @@ static const char *view_keyword_name(const struct mailbox_view *v, int64_t id)
 	return NULL;
 }
 
-int mailbox_view_learn_keywords(struct mailbox_view *v, struct db *db, const int64_t *ids,
-                                size_t n, struct arena *arena, const char **error_r)
+int mailbox_view_learn_keywords(struct mailbox_view *v, struct db *db, const int64_t *ids, size_t n,
+                                struct arena *arena, const char **error_r)
 {
 	int64_t *unknown = arena_alloc(arena, (n + 1) * sizeof(*unknown));
 	size_t nu = 0;
@@ -276,8 +276,7 @@ static void view_pending_drop(struct mailbox_view *v, const uint32_t *uids, size
 	v->n_pending = w;
 }
 
-void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n,
-                          struct buf *out)
+void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out)
 {
 	uint32_t *seqs = xmalloc((n + 1) * sizeof(*seqs));
 	size_t ns = 0;
@@ -384,8 +383,8 @@ int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *a
 	struct mailbox_sync_delta d;
 	memset(&d, 0, sizeof(d));
 	int r = v->gone ? 0
-	                : mailbox_sync_changes(db, v->mailbox_id, v->seen_account,
-	                                       v->highestmodseq, arena, &d, error_r);
+	                : mailbox_sync_changes(db, v->mailbox_id, v->seen_account, v->highestmodseq,
+	                                       arena, &d, error_r);
 	if (r == STORE_ENOTFOUND) {
 		/* Deleted under us: everything is gone; later commands see an empty mailbox. */
 		v->gone = true;

@@ -102,8 +102,8 @@ int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool u
  * unknown ones).  Returns 1 when some were new (the caller then sends FLAGS with
  * mailbox_view_write_flags), 0 when none, -1 on a database error.
  */
-int mailbox_view_learn_keywords(struct mailbox_view *v, struct db *db, const int64_t *ids,
-                                size_t n, struct arena *arena, const char **error_r);
+int mailbox_view_learn_keywords(struct mailbox_view *v, struct db *db, const int64_t *ids, size_t n,
+                                struct arena *arena, const char **error_r);
 
 /* Append "(\Seen $Kw ...)" for flags and keyword ids known to the view. */
 void mailbox_view_format_flags(const struct mailbox_view *v, unsigned flags, const int64_t *kw,
@@ -122,8 +122,7 @@ void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *
  * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending): append their
  * "* n EXPUNGE" lines to out and drop them from the view.
  */
-void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n,
-                          struct buf *out);
+void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out);
 
 /*
  * The sync itself, for mailbox_view_sync and tests: read the changes since the

@@ -450,15 +450,15 @@ static int deliver_insert_rows(struct deliver *d, struct deliver_txn *t, const c
 	for (size_t i = 0; i < o->n_keywords; i++)
 		buf_printf(&kw, "%s%lld", i ? "," : "", (long long)o->keywords[i]);
 	buf_append_char(&kw, '}');
-	const char *p[] = {deliver_box_array(d->arena, t, DELIVER_OK, NULL),
-	                   arena_printf(d->arena, "%lld", (long long)t->message_row),
-	                   arena_printf(d->arena, "%llu", (unsigned long long)t->len),
-	                   arena_printf(d->arena, "%u", o->flags & 31u),
-	                   buf_cstr(&kw),
-	                   o->internaldate ? arena_printf(d->arena, "%lld", (long long)o->internaldate)
-	                                   : NULL,
-	                   seen ? "0" : "1",
-	                   deleted ? "1" : "0"};
+	const char *p[] = {
+	        deliver_box_array(d->arena, t, DELIVER_OK, NULL),
+	        arena_printf(d->arena, "%lld", (long long)t->message_row),
+	        arena_printf(d->arena, "%llu", (unsigned long long)t->len),
+	        arena_printf(d->arena, "%u", o->flags & 31u),
+	        buf_cstr(&kw),
+	        o->internaldate ? arena_printf(d->arena, "%lld", (long long)o->internaldate) : NULL,
+	        seen ? "0" : "1",
+	        deleted ? "1" : "0"};
 	PGresult *res = deliver_exec(
 	        d,
 	        "WITH a AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
@@ -466,10 +466,12 @@ static int deliver_insert_rows(struct deliver *d, struct deliver_txn *t, const c
 	        "   unseen = unseen + $7::int8, deleted_msgs = deleted_msgs + $8::int8,"
 	        "   size = size + $3::int8"
 	        "  WHERE id = ANY($1::int8[]) RETURNING id, uidnext - 1 AS uid, highestmodseq)"
-	        " INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags, keywords,"
+	        " INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags, "
+	        "keywords,"
 	        "   internaldate)"
 	        " SELECT id, uid, $2::int8, highestmodseq, $4::int, $5::int8[],"
-	        "   coalesce(to_timestamp($6::float8), now()) FROM a RETURNING mailbox_id, uid, modseq",
+	        "   coalesce(to_timestamp($6::float8), now()) FROM a RETURNING mailbox_id, uid, "
+	        "modseq",
 	        8, p, error_r);
 	if (res == NULL)
 		return -1;

@@ -72,8 +72,8 @@ int keyword_ids(struct db *db, const char *const *names, size_t n, struct arena 
 int keyword_lookup(struct db *db, const char *name, int64_t *id_r, const char **error_r)
 {
 	const char *params[] = {name};
-	PGresult *res =
-	        db_exec(db, "SELECT id FROM keywords WHERE lower(name) = lower($1)", 1, params, error_r);
+	PGresult *res = db_exec(db, "SELECT id FROM keywords WHERE lower(name) = lower($1)", 1,
+	                        params, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	*id_r = PQntuples(res) > 0 ? store_get_i64(res, 0, 0) : 0;

@@ -14,6 +14,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,8 +69,12 @@ static int mailbox_counters(struct db *db, const char *id, const struct mailbox_
                             const char **error_r)
 {
 	char n[24], u[24], d[24], b[24];
-	const char *p[] = {id, store_i64(n, sign * (int64_t)mv->n), store_i64(u, sign * mv->unseen),
-	                   store_i64(d, sign * mv->deleted), store_i64(b, sign * mv->bytes)};
+	int64_t count = (int64_t)mv->n;
+	bool neg = sign < 0;
+	const char *p[] = {id, store_i64(n, neg ? -count : count),
+	                   store_i64(u, neg ? -mv->unseen : mv->unseen),
+	                   store_i64(d, neg ? -mv->deleted : mv->deleted),
+	                   store_i64(b, neg ? -mv->bytes : mv->bytes)};
 	return db_cmd(db,
 	              "UPDATE mailboxes SET messages = GREATEST(messages + $2::int8, 0), unseen = "
 	              "GREATEST(unseen + $3::int8, 0), deleted_msgs = GREATEST(deleted_msgs + "
@@ -84,9 +89,8 @@ static int mailbox_counters(struct db *db, const char *id, const struct mailbox_
  * p[0] within ranges p[1]/p[2] (only \Deleted ones when deleted_only; only UIDs
  * below p[3]), write tombstones, fix the counters.  *owner_r = the mailbox owner.
  */
-static int mailbox_remove_rows(struct db *db, const char **p, int deleted_only,
-                               struct arena *arena, struct mailbox_moved *mv, int64_t *owner_r,
-                               const char **error_r)
+static int mailbox_remove_rows(struct db *db, const char **p, int deleted_only, struct arena *arena,
+                               struct mailbox_moved *mv, int64_t *owner_r, const char **error_r)
 {
 	PGresult *res = db_exec(db,
 	                        "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = "
@@ -123,8 +127,7 @@ static int mailbox_remove_rows(struct db *db, const char **p, int deleted_only,
 }
 
 int mailbox_msgs_expunge(struct db *db, int64_t mailbox_id, const struct mailbox_uid_ranges *uids,
-                         struct arena *arena, uint32_t **uids_r, size_t *n_r,
-                         const char **error_r)
+                         struct arena *arena, uint32_t **uids_r, size_t *n_r, const char **error_r)
 {
 	static const uint32_t all_lo = 1, all_hi = UINT32_MAX;
 	const struct mailbox_uid_ranges all = {&all_lo, &all_hi, 1};
@@ -167,10 +170,11 @@ static int mailbox_copy_lock(struct db *db, struct mailbox_copy_ctx *c,
                              struct mailbox_copy_result *res_r, const char **error_r)
 {
 	const char *q[] = {c->p[0], c->p[3]};
-	PGresult *res = db_exec(db,
-	                        "SELECT id, owner_id, uidvalidity FROM mailboxes WHERE id IN "
-	                        "($1::int8, $2::int8) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
-	                        2, q, error_r);
+	PGresult *res =
+	        db_exec(db,
+	                "SELECT id, owner_id, uidvalidity FROM mailboxes WHERE id IN "
+	                "($1::int8, $2::int8) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
+	                2, q, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	int found = 0;
@@ -196,24 +200,26 @@ static int mailbox_copy_insert(struct db *db, struct mailbox_copy_ctx *c, struct
 {
 	char n[24];
 	const char *q[] = {c->p[3], store_i64(n, (int64_t)c->mv.n)};
-	PGresult *res = db_exec(db,
-	                        "UPDATE mailboxes SET uidnext = uidnext + $2::int8, highestmodseq = "
-	                        "highestmodseq + 1 WHERE id = $1::int8 RETURNING uidnext - $2::int8, "
-	                        "highestmodseq",
-	                        2, q, error_r);
+	PGresult *res =
+	        db_exec(db,
+	                "UPDATE mailboxes SET uidnext = uidnext + $2::int8, highestmodseq = "
+	                "highestmodseq + 1 WHERE id = $1::int8 RETURNING uidnext - $2::int8, "
+	                "highestmodseq",
+	                2, q, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	int64_t first = store_get_i64(res, 0, 0);
 	c->p[4] = arena_printf(arena, "%lld", (long long)first);
-	const char *ip[] = {c->p[0], c->p[1], c->p[2], c->p[3], c->p[4],
-	                    arena_strdup(arena, PQgetvalue(res, 0, 1))};
+	const char *ip[] = {c->p[0], c->p[1], c->p[2],
+	                    c->p[3], c->p[4], arena_strdup(arena, PQgetvalue(res, 0, 1))};
 	PQclear(res);
 	if (db_cmd(db,
 	           "INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags, "
-	           "keywords, internaldate) SELECT $4::int8, $5::int8 + row_number() OVER (ORDER BY "
+	           "keywords, internaldate) SELECT $4::int8, $5::int8 + row_number() OVER (ORDER "
+	           "BY "
 	           "mm.uid) - 1, mm.message_id, $6::int8, mm.flags, mm.keywords, mm.internaldate "
-	           "FROM mailbox_messages mm" MAILBOX_UID_RANGES_JOIN("2", "3")
-	           "WHERE mm.mailbox_id = $1::int8",
+	           "FROM mailbox_messages mm" MAILBOX_UID_RANGES_JOIN(
+	                   "2", "3") "WHERE mm.mailbox_id = $1::int8",
 	           6, ip, error_r) < 0 ||
 	    mailbox_counters(db, c->p[3], &c->mv, 1, error_r) < 0)
 		return STORE_EDB;
@@ -229,12 +235,13 @@ static int mailbox_copy_insert(struct db *db, struct mailbox_copy_ctx *c, struct
 static int mailbox_copy_select(struct db *db, struct mailbox_copy_ctx *c, struct arena *arena,
                                const char **error_r)
 {
-	PGresult *res = db_exec(db,
-	                        "SELECT mm.uid, mm.flags, m.size, encode(m.sha256, 'hex') FROM "
-	                        "mailbox_messages mm" MAILBOX_UID_RANGES_JOIN("2", "3")
-	                        "JOIN messages m ON m.id = mm.message_id WHERE mm.mailbox_id = "
-	                        "$1::int8 ORDER BY mm.uid",
-	                        3, c->p, error_r);
+	PGresult *res = db_exec(
+	        db,
+	        "SELECT mm.uid, mm.flags, m.size, encode(m.sha256, 'hex') FROM "
+	        "mailbox_messages mm" MAILBOX_UID_RANGES_JOIN(
+	                "2", "3") "JOIN messages m ON m.id = mm.message_id WHERE mm.mailbox_id = "
+	                          "$1::int8 ORDER BY mm.uid",
+	        3, c->p, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	mailbox_moved_collect(res, arena, &c->mv);
@@ -257,7 +264,8 @@ static int mailbox_copy_account(struct db *db, struct mailbox_copy_ctx *c, int m
 	if (quota_charge(db, c->dst_owner, c->mv.bytes, n, error_r) < 0)
 		return STORE_EDB;
 	if (move)
-		return quota_charge(db, c->src_owner, -c->mv.bytes, -n, error_r) < 0 ? STORE_EDB : 0;
+		return quota_charge(db, c->src_owner, -c->mv.bytes, -n, error_r) < 0 ? STORE_EDB
+		                                                                     : 0;
 	return mailbox_blob_refs(db, c->mv.shas, 1, error_r);
 }
 

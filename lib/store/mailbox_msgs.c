@@ -83,11 +83,14 @@ int mailbox_msgs_fetch(struct db *db, int64_t mailbox_id, int64_t seen_account,
 	/* Unrequested columns are NULL so that the big text columns stay on the server. */
 	const char *sql = arena_printf(
 	        arena,
-	        "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL("4") ", mm.keywords, mm.modseq, "
-	        "extract(epoch FROM mm.internaldate)::int8, m.size, m.header_size, %s, %s, %s, "
-	        "%s, %s FROM mailbox_messages mm" MAILBOX_UID_RANGES_JOIN("2", "3")
-	        "JOIN messages m ON m.id = mm.message_id WHERE mm.mailbox_id = $1::int8 "
-	        "ORDER BY mm.uid",
+	        "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL(
+	                "4") ", mm.keywords, mm.modseq, "
+	                     "extract(epoch FROM mm.internaldate)::int8, m.size, m.header_size, "
+	                     "%s, %s, %s, "
+	                     "%s, %s FROM mailbox_messages mm" MAILBOX_UID_RANGES_JOIN(
+	                             "2", "3") "JOIN messages m ON m.id = mm.message_id WHERE "
+	                                       "mm.mailbox_id = $1::int8 "
+	                                       "ORDER BY mm.uid",
 	        what & MAILBOX_FETCH_ENVELOPE ? "m.envelope" : "NULL",
 	        what & MAILBOX_FETCH_BODYSTRUCTURE ? "m.bodystructure" : "NULL",
 	        what & MAILBOX_FETCH_BODY ? "m.body" : "NULL",
@@ -142,15 +145,16 @@ static void mailbox_store_exprs(const struct mailbox_store_req *req, unsigned f,
 		break;
 	case MAILBOX_STORE_ADD:
 		*flags_r = arena_printf(arena, "(mm.flags | %u)", set);
-		*kw_r = req->keywords_ok && req->n_keywords
-		                ? "ARRAY(SELECT DISTINCT x FROM unnest(mm.keywords || $4::int8[]) x "
-		                  "ORDER BY x)"
-		                : "mm.keywords";
+		*kw_r = req->keywords_ok && req->n_keywords ? "ARRAY(SELECT DISTINCT x FROM "
+		                                              "unnest(mm.keywords || $4::int8[]) x "
+		                                              "ORDER BY x)"
+		                                            : "mm.keywords";
 		break;
 	default:
 		*flags_r = arena_printf(arena, "(mm.flags & ~%u)", set);
 		*kw_r = req->keywords_ok && req->n_keywords
-		                ? "ARRAY(SELECT x FROM unnest(mm.keywords) x WHERE x <> ALL($4::int8[]) "
+		                ? "ARRAY(SELECT x FROM unnest(mm.keywords) x WHERE x <> "
+		                  "ALL($4::int8[]) "
 		                  "ORDER BY x)"
 		                : "mm.keywords";
 		break;
@@ -161,17 +165,19 @@ static void mailbox_store_counts(PGresult *res, int64_t *unseen_r, int64_t *dele
 {
 	*unseen_r = *deleted_r = 0;
 	for (int r = 0; r < PQntuples(res); r++) {
-		unsigned nf = (unsigned)store_get_i64(res, r, 1), of = (unsigned)store_get_i64(res, r, 4);
-		*unseen_r += (int64_t)((of & MAILBOX_FLAG_SEEN) != 0) - ((nf & MAILBOX_FLAG_SEEN) != 0);
-		*deleted_r +=
-		        (int64_t)((nf & MAILBOX_FLAG_DELETED) != 0) - ((of & MAILBOX_FLAG_DELETED) != 0);
+		unsigned nf = (unsigned)store_get_i64(res, r, 1),
+		         of = (unsigned)store_get_i64(res, r, 4);
+		*unseen_r +=
+		        (int64_t)((of & MAILBOX_FLAG_SEEN) != 0) - ((nf & MAILBOX_FLAG_SEEN) != 0);
+		*deleted_r += (int64_t)((nf & MAILBOX_FLAG_DELETED) != 0) -
+		              ((of & MAILBOX_FLAG_DELETED) != 0);
 	}
 }
 
 /* The flags column update; appends the changed UIDs to uids ("{1,2"). */
-static int mailbox_store_rows(struct db *db, const char *const *p, const struct mailbox_store_req *req,
-                              unsigned f, struct arena *arena, struct buf *uids,
-                              const char **error_r)
+static int mailbox_store_rows(struct db *db, const char *const *p,
+                              const struct mailbox_store_req *req, unsigned f, struct arena *arena,
+                              struct buf *uids, const char **error_r)
 {
 	const char *fx, *kx;
 	mailbox_store_exprs(req, f, arena, &fx, &kx);
@@ -181,7 +187,8 @@ static int mailbox_store_rows(struct db *db, const char *const *p, const struct 
 	        "FROM (SELECT o.uid, o.flags FROM mailbox_messages o JOIN unnest($2::int8[], "
 	        "$3::int8[]) AS r(lo, hi) ON o.uid BETWEEN r.lo AND r.hi WHERE o.mailbox_id = "
 	        "$1::int8) old WHERE mm.mailbox_id = $1::int8 AND mm.uid = old.uid AND (%s <> "
-	        "mm.flags OR %s <> mm.keywords) AND $4::int8[] IS NOT NULL RETURNING mm.uid, mm.flags, mm.keywords, mm.modseq, "
+	        "mm.flags OR %s <> mm.keywords) AND $4::int8[] IS NOT NULL RETURNING mm.uid, "
+	        "mm.flags, mm.keywords, mm.modseq, "
 	        "old.flags",
 	        fx, kx, fx, kx);
 	PGresult *res = db_exec(db, sql, 5, p, error_r);
@@ -197,7 +204,8 @@ static int mailbox_store_rows(struct db *db, const char *const *p, const struct 
 	char ub[24], db_[24];
 	const char *cp[] = {p[0], store_i64(ub, unseen), store_i64(db_, deleted)};
 	return db_cmd(db,
-	              "UPDATE mailboxes SET unseen = GREATEST(unseen + $2::int8, 0), deleted_msgs = "
+	              "UPDATE mailboxes SET unseen = GREATEST(unseen + $2::int8, 0), deleted_msgs "
+	              "= "
 	              "GREATEST(deleted_msgs + $3::int8, 0) WHERE id = $1::int8",
 	              3, cp, error_r) < 0
 	               ? STORE_EDB
@@ -224,12 +232,16 @@ static int mailbox_store_private_seen(struct db *db, const char *const *p,
 	                  "sp.mailbox_id = $1::int8 AND sp.uid BETWEEN r.lo AND r.hi RETURNING "
 	                  "sp.uid) UPDATE mailbox_messages mm SET modseq = $5::int8 FROM s WHERE "
 	                  "mm.mailbox_id = $1::int8 AND mm.uid = s.uid RETURNING mm.uid"
-	                : "WITH s AS (INSERT INTO seen_private (account_id, mailbox_id, uid, modseq) "
-	                  "SELECT $6::int8, $1::int8, mm.uid, $5::int8 FROM mailbox_messages mm"
-	                  MAILBOX_UID_RANGES_JOIN("2", "3") "WHERE mm.mailbox_id = $1::int8 "
-	                  "ON CONFLICT DO NOTHING RETURNING uid) UPDATE mailbox_messages mm SET "
-	                  "modseq = $5::int8 FROM s WHERE mm.mailbox_id = $1::int8 AND mm.uid = "
-	                  "s.uid RETURNING mm.uid";
+	                : "WITH s AS (INSERT INTO seen_private (account_id, mailbox_id, uid, "
+	                  "modseq) "
+	                  "SELECT $6::int8, $1::int8, mm.uid, $5::int8 FROM mailbox_messages "
+	                  "mm" MAILBOX_UID_RANGES_JOIN("2",
+	                                               "3") "WHERE mm.mailbox_id = $1::int8 "
+	                                                    "ON CONFLICT DO NOTHING RETURNING uid) "
+	                                                    "UPDATE mailbox_messages mm SET "
+	                                                    "modseq = $5::int8 FROM s WHERE "
+	                                                    "mm.mailbox_id = $1::int8 AND mm.uid = "
+	                                                    "s.uid RETURNING mm.uid";
 	const char *q[] = {p[0], p[1], p[2], p[3], p[4], p[5]};
 	PGresult *res = db_exec(db, sql, 6, q, error_r);
 	if (res == NULL)
@@ -247,11 +259,13 @@ static int mailbox_store_result(struct db *db, const char *const *p, struct buf 
 {
 	buf_append_char(uids, '}');
 	const char *q[] = {p[0], buf_cstr(uids), p[5]};
-	PGresult *res = db_exec(db,
-	                        "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL("3") ", mm.keywords, "
-	                        "mm.modseq FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 "
-	                        "AND mm.uid = ANY($2::int8[]) ORDER BY mm.uid",
-	                        3, q, error_r);
+	PGresult *res = db_exec(
+	        db,
+	        "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL(
+	                "3") ", mm.keywords, "
+	                     "mm.modseq FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 "
+	                     "AND mm.uid = ANY($2::int8[]) ORDER BY mm.uid",
+	        3, q, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	size_t n = (size_t)PQntuples(res);
@@ -279,8 +293,11 @@ int mailbox_msgs_store(struct db *db, int64_t mailbox_id, int64_t seen_account,
                        const char **error_r)
 {
 	char idbuf[24], seenbuf[24], modseq[24];
-	const char *p[6] = {store_i64(idbuf, mailbox_id), NULL, NULL,
-	                    keyword_format_array(req->keywords, req->n_keywords, arena), modseq,
+	const char *p[6] = {store_i64(idbuf, mailbox_id),
+	                    NULL,
+	                    NULL,
+	                    keyword_format_array(req->keywords, req->n_keywords, arena),
+	                    modseq,
 	                    store_i64(seenbuf, seen_account)};
 	struct buf changed;
 	buf_init_arena(&changed, arena);

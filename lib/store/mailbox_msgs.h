@@ -95,8 +95,7 @@ int mailbox_msgs_store(struct db *db, int64_t mailbox_id, int64_t seen_account,
  * refcounts adjusted.  *uids_r lists the expunged UIDs, ascending.
  */
 int mailbox_msgs_expunge(struct db *db, int64_t mailbox_id, const struct mailbox_uid_ranges *uids,
-                         struct arena *arena, uint32_t **uids_r, size_t *n_r,
-                         const char **error_r);
+                         struct arena *arena, uint32_t **uids_r, size_t *n_r, const char **error_r);
 
 struct mailbox_copy_result {
 	uint32_t dst_uidvalidity;
@@ -121,7 +120,7 @@ void mailbox_uid_ranges_params(const struct mailbox_uid_ranges *uids, struct are
 
 /* SQL joining mailbox_messages mm to the ranges in parameters $lo and $hi. */
 #define MAILBOX_UID_RANGES_JOIN(lo, hi)                                                            \
-	" JOIN unnest($" lo "::int8[], $" hi "::int8[]) AS r(lo, hi) ON mm.uid BETWEEN r.lo AND " \
+	" JOIN unnest($" lo "::int8[], $" hi "::int8[]) AS r(lo, hi) ON mm.uid BETWEEN r.lo AND "  \
 	"r.hi "
 
 #endif

@@ -39,8 +39,10 @@ static const char *search_param(struct search_sql *q, const char *value)
 
 static const char *search_header_column(const char *field)
 {
-	static const char *const map[][2] = {{"FROM", "m.from_addr"}, {"TO", "m.to_addr"},
-	                                     {"CC", "m.cc_addr"},     {"BCC", "m.bcc_addr"},
+	static const char *const map[][2] = {{"FROM", "m.from_addr"},
+	                                     {"TO", "m.to_addr"},
+	                                     {"CC", "m.cc_addr"},
+	                                     {"BCC", "m.bcc_addr"},
 	                                     {"SUBJECT", "m.subject"}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcasecmp(field, map[i][0]) == 0)
@@ -84,17 +86,15 @@ static void search_date(struct search_sql *q, const struct search_key *k, const 
 		buf_printf(&q->where, "coalesce(%s >= %s, false)", column, day);
 		break;
 	default:
-		buf_printf(&q->where,
-		           "coalesce(%s >= %s AND %s < %s + interval '1 day', false)", column, day,
-		           column, day);
+		buf_printf(&q->where, "coalesce(%s >= %s AND %s < %s + interval '1 day', false)",
+		           column, day, column, day);
 		break;
 	}
 }
 
 static void search_key_sql(struct search_sql *q, const struct search_key *k, int depth);
 
-static void search_list(struct search_sql *q, const struct search_key *k, const char *op,
-                        int depth)
+static void search_list(struct search_sql *q, const struct search_key *k, const char *op, int depth)
 {
 	buf_append_char(&q->where, '(');
 	for (const struct search_key *c = k->children; c != NULL; c = c->next) {
@@ -115,6 +115,47 @@ static void search_ranges(struct search_sql *q, const struct mailbox_uid_ranges 
 	           "EXISTS (SELECT 1 FROM unnest(%s::int8[], %s::int8[]) AS r(lo, hi) WHERE mm.uid "
 	           "BETWEEN r.lo AND r.hi)",
 	           search_param(q, lo), search_param(q, hi));
+}
+
+/* The keys on the message's contents, dates and size. */
+static void search_value_sql(struct search_sql *q, const struct search_key *k)
+{
+	switch (k->type) {
+	case SEARCH_UIDS:
+		search_ranges(q, &k->ranges);
+		break;
+	case SEARCH_HEADER:
+		search_header(q, k);
+		break;
+	case SEARCH_BODY:
+		search_contains(q, "m.search_text", k->value);
+		break;
+	case SEARCH_TEXT:
+		buf_append_char(&q->where, '(');
+		search_contains(q, "m.search_headers", k->value);
+		buf_append_str(&q->where, " OR ");
+		search_contains(q, "m.search_text", k->value);
+		buf_append_char(&q->where, ')');
+		break;
+	case SEARCH_BEFORE:
+	case SEARCH_ON:
+	case SEARCH_SINCE:
+		search_date(q, k, "mm.internaldate");
+		break;
+	case SEARCH_SENTBEFORE:
+	case SEARCH_SENTON:
+	case SEARCH_SENTSINCE:
+		search_date(q, k, "m.sent_date");
+		break;
+	case SEARCH_LARGER:
+	case SEARCH_SMALLER:
+		buf_printf(&q->where, "m.size %s %s::int8", k->type == SEARCH_LARGER ? ">" : "<",
+		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
+		break;
+	default:
+		buf_append_str(&q->where, "false");
+		break;
+	}
 }
 
 static void search_key_sql(struct search_sql *q, const struct search_key *k, int depth)
@@ -154,36 +195,8 @@ static void search_key_sql(struct search_sql *q, const struct search_key *k, int
 		           k->type == SEARCH_UNKEYWORD ? "NOT " : "",
 		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
 		break;
-	case SEARCH_UIDS:
-		search_ranges(q, &k->ranges);
-		break;
-	case SEARCH_HEADER:
-		search_header(q, k);
-		break;
-	case SEARCH_BODY:
-		search_contains(q, "m.search_text", k->value);
-		break;
-	case SEARCH_TEXT:
-		buf_append_char(&q->where, '(');
-		search_contains(q, "m.search_headers", k->value);
-		buf_append_str(&q->where, " OR ");
-		search_contains(q, "m.search_text", k->value);
-		buf_append_char(&q->where, ')');
-		break;
-	case SEARCH_BEFORE:
-	case SEARCH_ON:
-	case SEARCH_SINCE:
-		search_date(q, k, "mm.internaldate");
-		break;
-	case SEARCH_SENTBEFORE:
-	case SEARCH_SENTON:
-	case SEARCH_SENTSINCE:
-		search_date(q, k, "m.sent_date");
-		break;
-	case SEARCH_LARGER:
-	case SEARCH_SMALLER:
-		buf_printf(&q->where, "m.size %s %s::int8", k->type == SEARCH_LARGER ? ">" : "<",
-		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
+	default:
+		search_value_sql(q, k);
 		break;
 	}
 }

@@ -46,8 +46,10 @@ static int mailbox_sync_read(struct db *db, const char *const *params, struct ar
 	st->highestmodseq = (uint64_t)store_get_i64(res, 0, 3);
 	PQclear(res);
 	res = db_exec(db,
-	              "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL("2") ", mm.keywords, mm.modseq "
-	              "FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 ORDER BY mm.uid",
+	              "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL(
+	                      "2") ", mm.keywords, mm.modseq "
+	                           "FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 ORDER "
+	                           "BY mm.uid",
 	              2, params, error_r);
 	if (res == NULL)
 		return STORE_EDB;
@@ -80,15 +82,16 @@ static const char mailbox_sync_changes_sql[] =
         "deleted_at IS NULL) "
         "SELECT 0 AS kind, h.highestmodseq AS uid, h.uidnext AS flags, NULL::int8[] AS kw, "
         "0::int8 AS modseq FROM h "
-        "UNION ALL SELECT 1, mm.uid, " MAILBOX_SYNC_FLAGS_SQL("3") ", mm.keywords, mm.modseq "
-        "FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 AND mm.modseq > $2::int8 "
-        "UNION ALL SELECT 2, e.uid, 0, NULL, e.modseq FROM expunged e "
-        "WHERE e.mailbox_id = $1::int8 AND e.modseq > $2::int8 "
-        "ORDER BY 1, 2";
+        "UNION ALL SELECT 1, mm.uid, " MAILBOX_SYNC_FLAGS_SQL(
+                "3") ", mm.keywords, mm.modseq "
+                     "FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 AND mm.modseq > "
+                     "$2::int8 "
+                     "UNION ALL SELECT 2, e.uid, 0, NULL, e.modseq FROM expunged e "
+                     "WHERE e.mailbox_id = $1::int8 AND e.modseq > $2::int8 "
+                     "ORDER BY 1, 2";
 
 int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account, uint64_t since,
-                         struct arena *arena, struct mailbox_sync_delta *d_r,
-                         const char **error_r)
+                         struct arena *arena, struct mailbox_sync_delta *d_r, const char **error_r)
 {
 	char idbuf[24], sincebuf[24], seenbuf[24];
 	const char *params[] = {store_i64(idbuf, mailbox_id), store_i64(sincebuf, (int64_t)since),

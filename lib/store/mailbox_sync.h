@@ -64,16 +64,15 @@ struct mailbox_sync_delta {
  * the mailbox was deleted meanwhile.  Memory from arena.
  */
 int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account, uint64_t since,
-                         struct arena *arena, struct mailbox_sync_delta *d_r,
-                         const char **error_r);
+                         struct arena *arena, struct mailbox_sync_delta *d_r, const char **error_r);
 
 /*
  * The SQL expression of a message's flags for seen_account in parameter $n (for
  * the other lib/store message queries): mm is the mailbox_messages alias.
  */
 #define MAILBOX_SYNC_FLAGS_SQL(n)                                                                  \
-	"(CASE WHEN $" n "::int8 = 0 THEN mm.flags ELSE (mm.flags & ~1) | (EXISTS (SELECT 1 "   \
-	"FROM seen_private sp WHERE sp.account_id = $" n "::int8 AND sp.mailbox_id = "          \
+	"(CASE WHEN $" n "::int8 = 0 THEN mm.flags ELSE (mm.flags & ~1) | (EXISTS (SELECT 1 "      \
+	"FROM seen_private sp WHERE sp.account_id = $" n "::int8 AND sp.mailbox_id = "             \
 	"mm.mailbox_id AND sp.uid = mm.uid))::int END)"
 
 #endif

@@ -21,9 +21,13 @@
 static struct mailbox_view *view_of(size_t n, unsigned rights, bool readonly)
 {
 	struct mailbox_sync_msg msgs[64];
-	struct mailbox_sync_state st = {.id = 7, .owner_id = 1, .uidvalidity = 99,
-	                                .uidnext = (uint32_t)(2 * n + 2), .highestmodseq = 5,
-	                                .msgs = msgs, .count = n};
+	struct mailbox_sync_state st = {.id = 7,
+	                                .owner_id = 1,
+	                                .uidvalidity = 99,
+	                                .uidnext = (uint32_t)(2 * n + 2),
+	                                .highestmodseq = 5,
+	                                .msgs = msgs,
+	                                .count = n};
 	memset(msgs, 0, sizeof(msgs));
 	for (size_t i = 0; i < n; i++)
 		msgs[i].uid = (uint32_t)(2 * i + 2);
@@ -111,8 +115,10 @@ static void test_update_and_flags(void)
 	struct mailbox_view *v = view_of(3, ACL_ALL, false);
 	struct buf out = BUF_INIT;
 	int64_t kw[] = {42};
-	struct mailbox_sync_msg m = {.uid = 4, .flags = MAILBOX_FLAG_FLAGGED | MAILBOX_FLAG_DELETED,
-	                             .keywords = kw, .n_keywords = 1};
+	struct mailbox_sync_msg m = {.uid = 4,
+	                             .flags = MAILBOX_FLAG_FLAGGED | MAILBOX_FLAG_DELETED,
+	                             .keywords = kw,
+	                             .n_keywords = 1};
 	mailbox_view_update(v, &m);
 	CU_ASSERT_EQUAL(v->msgs[1].flags, MAILBOX_FLAG_FLAGGED | MAILBOX_FLAG_DELETED);
 	CU_ASSERT_EQUAL(v->msgs[1].n_keywords, 1);
@@ -130,10 +136,11 @@ static void test_permanentflags_by_rights(void)
 	struct buf out = BUF_INIT;
 	struct mailbox_view *v = view_of(1, ACL_ALL, false);
 	mailbox_view_write_flags(v, &out);
-	CU_ASSERT_STRING_EQUAL(buf_cstr(&out),
-	                       "* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n"
-	                       "* OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft "
-	                       "\\*)] Flags permitted\r\n");
+	CU_ASSERT_STRING_EQUAL(
+	        buf_cstr(&out),
+	        "* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n"
+	        "* OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft "
+	        "\\*)] Flags permitted\r\n");
 	mailbox_view_free(&v);
 	buf_reset(&out);
 	v = view_of(1, ACL_LOOKUP | ACL_READ | ACL_SEEN, false);

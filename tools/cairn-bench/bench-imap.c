@@ -29,9 +29,18 @@
 #include <time.h>
 #include <unistd.h>
 
-enum bench_op { OP_LOGIN, OP_SELECT, OP_FETCH_ENV, OP_FETCH_BODY, OP_STORE, OP_SEARCH, OP_LOGOUT, OP_N };
-static const char *const bench_op_names[OP_N] = {"login",      "select", "fetch_env", "fetch_body",
-                                                 "store",      "search", "logout"};
+enum bench_op {
+	OP_LOGIN,
+	OP_SELECT,
+	OP_FETCH_ENV,
+	OP_FETCH_BODY,
+	OP_STORE,
+	OP_SEARCH,
+	OP_LOGOUT,
+	OP_N
+};
+static const char *const bench_op_names[OP_N] = {"login", "select", "fetch_env", "fetch_body",
+                                                 "store", "search", "logout"};
 
 #define BENCH_SLOTS 200000 /* latency records per client */
 
@@ -140,7 +149,8 @@ static int bench_reply(struct bench_conn *c, const char *tag)
 	}
 }
 
-static int bench_cmd(struct bench_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bench_cmd(struct bench_conn *c, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 static int bench_cmd(struct bench_conn *c, const char *fmt, ...)
 {
@@ -157,8 +167,7 @@ static int bench_cmd(struct bench_conn *c, const char *fmt, ...)
 	return bench_reply(c, tag);
 }
 
-static void bench_record(const struct bench_imap *b, int client, enum bench_op op, double t0,
-                         int r)
+static void bench_record(const struct bench_imap *b, int client, enum bench_op op, double t0, int r)
 {
 	int *count = &b->counts[client];
 	if (*count >= BENCH_SLOTS)
@@ -262,7 +271,8 @@ static void bench_report(const struct bench_imap *b, double secs)
 		size_t n = 0;
 		for (int c = 0; c < b->clients; c++) {
 			for (int i = 0; i < b->counts[c]; i++) {
-				const struct bench_rec *r = &b->recs[(size_t)c * BENCH_SLOTS + (size_t)i];
+				const struct bench_rec *r =
+				        &b->recs[(size_t)c * BENCH_SLOTS + (size_t)i];
 				if (op < 0 && r->ms < 0)
 					failed++;
 				else if (op < 0)
@@ -314,28 +324,59 @@ static int bench_imap_usage(void)
 	return 2;
 }
 
+static int bench_imap_args(struct bench_imap *b, int argc, char **argv)
+{
+	int opt;
+	while ((opt = getopt(argc, argv, "H:p:c:d:k:u:w:m:F:")) != -1) {
+		switch (opt) {
+		case 'H':
+			b->host = optarg;
+			break;
+		case 'p':
+			b->port = optarg;
+			break;
+		case 'c':
+			b->clients = atoi(optarg);
+			break;
+		case 'd':
+			b->seconds = atoi(optarg);
+			break;
+		case 'k':
+			b->ops = atoi(optarg);
+			break;
+		case 'u':
+			b->user = optarg;
+			break;
+		case 'w':
+			b->pass = optarg;
+			break;
+		case 'm':
+			b->mailbox = optarg;
+			break;
+		case 'F':
+			b->fetch_runs = atoi(optarg);
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int bench_imap_run(int argc, char **argv);
 
 int bench_imap_run(int argc, char **argv)
 {
-	struct bench_imap b = {.host = "127.0.0.1", .port = "143", .user = "bench@example.test",
-	                       .pass = "bench", .mailbox = "INBOX", .clients = 8, .seconds = 10,
+	struct bench_imap b = {.host = "127.0.0.1",
+	                       .port = "143",
+	                       .user = "bench@example.test",
+	                       .pass = "bench",
+	                       .mailbox = "INBOX",
+	                       .clients = 8,
+	                       .seconds = 10,
 	                       .ops = 10};
-	int opt;
-	while ((opt = getopt(argc, argv, "H:p:c:d:k:u:w:m:F:")) != -1) {
-		switch (opt) {
-		case 'H': b.host = optarg; break;
-		case 'p': b.port = optarg; break;
-		case 'c': b.clients = atoi(optarg); break;
-		case 'd': b.seconds = atoi(optarg); break;
-		case 'k': b.ops = atoi(optarg); break;
-		case 'u': b.user = optarg; break;
-		case 'w': b.pass = optarg; break;
-		case 'm': b.mailbox = optarg; break;
-		case 'F': b.fetch_runs = atoi(optarg); break;
-		default: return bench_imap_usage();
-		}
-	}
+	if (bench_imap_args(&b, argc, argv) < 0)
+		return bench_imap_usage();
 	if (b.clients < 1 || b.clients > 1000 || b.seconds < 1 || b.ops < 0 || b.fetch_runs < 0)
 		return bench_imap_usage();
 	if (b.fetch_runs > 0)
