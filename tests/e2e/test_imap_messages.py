@@ -341,6 +341,36 @@ class MessagesTest(unittest.TestCase):
                         % login.split("@")[0])
         self.assertEqual(used, "%d|1" % len(self.msg(2, body="y" * 1000)))
 
+    def test_shared_folder_private_seen_and_rights(self):
+        owner, a = self.user()
+        self.append(a, self.msg(1), r"\Seen")
+        self.append(a, self.msg(2))
+        reader, b = self.user()
+        self.node.ctl("acl", "set", owner, "INBOX", reader, "lrsw")
+        box = "\"Other Users/%s/INBOX\"" % owner.split("@")[0]
+        _, text = b.ok("SELECT " + box)
+        self.assertTrue(text.startswith("[READ-WRITE]"), text)
+        # The owner's \Seen is not the reader's.
+        self.assertEqual(fetch_map(b.ok("FETCH 1:2 FLAGS")[0]), {1: b"FLAGS ()", 2: b"FLAGS ()"})
+        untagged, _ = b.ok("STORE 1:2 +FLAGS (\\Seen \\Flagged \\Deleted)")  # no t: no \Deleted
+        self.assertEqual(fetch_map(untagged), {1: b"FLAGS (\\Seen \\Flagged)",
+                                               2: b"FLAGS (\\Seen \\Flagged)"})
+        a.ok("SELECT INBOX")
+        self.assertEqual(fetch_map(a.ok("FETCH 1:2 FLAGS")[0]),
+                         {1: b"FLAGS (\\Seen \\Flagged)", 2: b"FLAGS (\\Flagged)"})
+        self.assertEqual(self.mbox(owner)[5:7], ["1", "0"])  # owner's unseen, deleted
+        untagged, _ = b.ok("STORE 1 -FLAGS (\\Seen)")
+        self.assertEqual(fetch_map(untagged), {1: b"FLAGS (\\Flagged)"})
+        st, _, text = b.cmd("EXPUNGE")
+        self.assertEqual((st, text[:8]), ("NO", "[NOPERM]"))
+        f = fetch_map(b.ok("FETCH 1 BODY[TEXT]")[0])[1]  # sets the reader's \Seen only
+        self.assertIn(b"FLAGS (\\Seen \\Flagged)", f)
+        untagged, _ = a.ok("NOOP")  # the owner is told nothing: its flags did not change
+        self.assertEqual(untagged, [])
+        self.assertEqual(fetch_map(a.ok("FETCH 2 FLAGS")[0]), {2: b"FLAGS (\\Flagged)"})
+        st, _, text = b.cmd("APPEND " + box, self.msg(3))  # no i right
+        self.assertEqual((st, text[:8]), ("NO", "[NOPERM]"))
+
     def test_imaplib_flow(self):
         login, _ = self.user()
         c = imaplib.IMAP4(*self.node.addr("imap"))
