@@ -7,10 +7,9 @@
  */
 #include "lmtpd.h"
 
-#include <stddef.h>
-
-#if __has_include("service/service.h")
 #include "service/service.h"
+
+#include <stddef.h>
 
 static int lmtpd_post_init(struct service_context *ctx, const char **error_r)
 {
@@ -40,11 +39,3 @@ int main(int argc, char **argv)
 	};
 	return service_main(argc, argv, &cb);
 }
-#else
-#include "TEMP_standalone.h"
-
-int main(int argc, char **argv)
-{
-	return lmtpd_temp_standalone(argc, argv);
-}
-#endif

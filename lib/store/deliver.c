@@ -23,11 +23,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 
-#if __has_include("imap/message_index.h")
 #include "imap/message_index.h"
-#else
-#include "TEMP_message_index.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,11 +12,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 
-#if __has_include("imap/message_index.h")
 #include "imap/message_index.h"
-#else
-#include "TEMP_message_index.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +108,7 @@ static const char message_insert_sql[] =
         " $8, $9::bytea, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         " ON CONFLICT (sha256) DO NOTHING RETURNING id";
 
-/* PostgreSQL's timestamptz ends in year 294276; anything near that is junk. */
+/* PostgreSQL's timestamptz ends in year 294276; beyond (or INT64_MIN = no Date:) is NULL. */
 #define MESSAGE_DATE_MAX 9000000000000LL
 
 int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
@@ -124,7 +120,7 @@ int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
 	p[1] = arena_printf(arena, "%llu", (unsigned long long)size);
 	p[2] = arena_printf(arena, "%zu", idx->header_size);
 	p[3] = arena_printf(arena, "%zu", idx->body_lines);
-	p[4] = idx->sent_date != 0 && llabs(idx->sent_date) < MESSAGE_DATE_MAX
+	p[4] = idx->sent_date > -MESSAGE_DATE_MAX && idx->sent_date < MESSAGE_DATE_MAX
 	               ? arena_printf(arena, "%lld", (long long)idx->sent_date)
 	               : NULL;
 	const char *text[] = {idx->envelope,

@@ -29,7 +29,7 @@ class LmtpPostgresDownTest(unittest.TestCase):
         c.lhlo()
         self.assertEqual(c.deliver("s@r", rcpts, "Message-ID: <a@r>\r\n\r\none\r\n")[1],
                          [250, 250])
-        lmtpd_pid, workers = self.node.proc.pid, self.node.worker_pids()
+        lmtpd_pid, workers = self.node.proc.pid, self.node.worker_pids()  # master pid
 
         # Down between RCPT and DATA: every recipient gets 451, none 250.
         self.assertEqual(c.cmd("MAIL FROM:<s@r>")[0], 250)
@@ -57,7 +57,8 @@ class LmtpPostgresDownTest(unittest.TestCase):
         c.close()
         c2.close()
         self.assertEqual(self.node.proc.pid, lmtpd_pid)
-        self.assertEqual(self.node.worker_pids(), workers)
+        # the master may have added idle workers, but none of the first ones died
+        self.assertTrue(set(workers) <= set(self.node.worker_pids()), self.node.log()[-2000:])
         self.assertEqual(self.node.proc.poll(), None)
         # No half state: exactly the 250s are there, counters and UIDs agree.
         self.assertEqual(self.node.sql(

@@ -7,23 +7,23 @@ Python's smtplib.LMTP does not).
     c = node.client(); c.lhlo(); c.cmd("MAIL FROM:<s@x>") ...
     node.stop()
 
-Until lib/service is on main, lmtpd runs in its TEMPORARY standalone mode
-(`-s ADDR -w N`: it preforks and replaces dead workers like cairn-master would).
+lmtpd runs under a real cairn-master (cairntest.master) with `min_idle = workers`;
+as root its workers run as the unprivileged `cairn` user, so the blob root is
+handed to that user.
 """
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import time
 
 from . import binary
+from .master import Master
 from .pg import shared_server
-from .proc import preexec
+from .proc import unpriv_ids
 
 
 def free_port():
+    """A loopback TCP port free right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -110,58 +110,46 @@ class LmtpNode:
         self.pg = pg or shared_server()
         self.conninfo = self.pg.new_database()
         self.dbname = self.conninfo.split("dbname=")[1]
-        self.dir = tempfile.mkdtemp(prefix="cairn-lmtp-")
+        self.master = Master()
+        self.dir = self.master.dir
         self.blob_root = os.path.join(self.dir, "blobs")
-        self.conf = os.path.join(self.dir, "cairn.conf")
-        self.log_path = os.path.join(self.dir, "lmtpd.log")
-        self.workers = workers
+        os.mkdir(self.blob_root, 0o750)
+        os.chown(self.blob_root, *unpriv_ids())
         self.port = free_port()
-        self.proc = None
         settings = {"hostname": "lmtp.test"}
         settings.update(lmtp or {})
-        with open(self.conf, "w") as f:
-            f.write("[database]\nconninfo = %s\n\n[blob]\nroot = %s\n\n[lmtp]\n"
-                    % (self.conninfo, self.blob_root))
-            for k, v in settings.items():
-                f.write("%s = %s\n" % (k, v))
+        self.master.section("database", conninfo=self.conninfo)
+        self.master.section("blob", root=self.blob_root)
+        self.master.section("lmtp", **settings)
+        self.master.service("lmtp", cmd=binary("cairn-lmtpd"), listen="127.0.0.1:%d" % self.port,
+                            min_idle=workers, max_proc=max(8, 2 * workers))
         if start:
             self.start()
 
+    @property
+    def proc(self):
+        return self.master.proc
+
     def start(self):
-        logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [binary("cairn-lmtpd"), "-c", self.conf, "-s", "127.0.0.1:%d" % self.port,
-             "-w", str(self.workers)], stdout=logf, stderr=logf, stdin=subprocess.DEVNULL,
-            preexec_fn=preexec())
-        logf.close()
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("lmtpd exited: " + self.log())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("lmtpd did not listen: " + self.log())
+        self.master.start()
 
     def worker_pids(self):
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], stdout=subprocess.PIPE)
-        return [int(p) for p in out.stdout.split()]
+        return self.master.workers("lmtp")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
+        """Stop the master: asserts a clean exit and no sanitizer report in the log."""
+        if self.master.proc is not None:
+            self.master.stop()
 
     def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            self.master.kill()
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
+        return self.master.log()
 
     def client(self):
         return LmtpClient("127.0.0.1", self.port)
