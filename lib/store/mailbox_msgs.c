@@ -228,22 +228,22 @@ static int mailbox_store_private_seen(struct db *db, const char *const *p,
 	const char *sql =
 	        req->mode == MAILBOX_STORE_REMOVE || !seen
 	                ? "WITH s AS (DELETE FROM seen_private sp USING unnest($2::int8[], "
-	                  "$3::int8[]) AS r(lo, hi) WHERE sp.account_id = $6::int8 AND "
+	                  "$3::int8[]) AS r(lo, hi) WHERE sp.account_id = $5::int8 AND "
 	                  "sp.mailbox_id = $1::int8 AND sp.uid BETWEEN r.lo AND r.hi RETURNING "
-	                  "sp.uid) UPDATE mailbox_messages mm SET modseq = $5::int8 FROM s WHERE "
+	                  "sp.uid) UPDATE mailbox_messages mm SET modseq = $4::int8 FROM s WHERE "
 	                  "mm.mailbox_id = $1::int8 AND mm.uid = s.uid RETURNING mm.uid"
 	                : "WITH s AS (INSERT INTO seen_private (account_id, mailbox_id, uid, "
 	                  "modseq) "
-	                  "SELECT $6::int8, $1::int8, mm.uid, $5::int8 FROM mailbox_messages "
+	                  "SELECT $5::int8, $1::int8, mm.uid, $4::int8 FROM mailbox_messages "
 	                  "mm" MAILBOX_UID_RANGES_JOIN("2",
 	                                               "3") "WHERE mm.mailbox_id = $1::int8 "
 	                                                    "ON CONFLICT DO NOTHING RETURNING uid) "
 	                                                    "UPDATE mailbox_messages mm SET "
-	                                                    "modseq = $5::int8 FROM s WHERE "
+	                                                    "modseq = $4::int8 FROM s WHERE "
 	                                                    "mm.mailbox_id = $1::int8 AND mm.uid = "
 	                                                    "s.uid RETURNING mm.uid";
-	const char *q[] = {p[0], p[1], p[2], p[3], p[4], p[5]};
-	PGresult *res = db_exec(db, sql, 6, q, error_r);
+	const char *q[] = {p[0], p[1], p[2], p[4], p[5]}; /* mailbox, lo, hi, modseq, account */
+	PGresult *res = db_exec(db, sql, 5, q, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	for (int r = 0; r < PQntuples(res); r++)
