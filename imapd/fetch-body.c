@@ -87,7 +87,8 @@ static int fetch_section_data(struct imap_session *s, const struct fetch_section
 		/* Partial of a filtered header: cut the filtered bytes. */
 		size_t off = sec->offset < data->len ? sec->offset : data->len;
 		size_t len = data->len - off < sec->count ? data->len - off : sec->count;
-		memmove(data->data, data->data + off, len);
+		if (len > 0)
+			memmove(data->data, data->data + off, len);
 		buf_truncate(data, len);
 		return 0;
 	}
@@ -117,7 +118,7 @@ static void fetch_write_section(struct command_ctx *cmd, const struct fetch_sect
 		return;
 	}
 	/* RFC 3501 forbids NUL in a literal; only our copy of the bytes changes. */
-	for (char *p = memchr(data.data, '\0', data.len); p != NULL;
+	for (char *p = data.len ? memchr(data.data, '\0', data.len) : NULL; p != NULL;
 	     p = memchr(p, '\0', data.len - (size_t)(p - data.data)))
 		*p = (char)0x80;
 	buf_printf(out, "{%zu}\r\n", data.len);
@@ -126,7 +127,7 @@ static void fetch_write_section(struct command_ctx *cmd, const struct fetch_sect
 		buf_reset(out);
 		if (conn_write_direct(s->conn, data.data, data.len, &error) < 0)
 			log_debug("fetch_write", "error=%s", log_q(error));
-	} else {
+	} else if (data.len > 0) {
 		buf_append(out, data.data, data.len);
 	}
 	buf_free(&data);
