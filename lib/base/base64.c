@@ -46,8 +46,7 @@ void base64_encode(const void *data, size_t len, struct buf *out)
 	out->data[out->len] = '\0';
 }
 
-/* Value of one alphabet character, or -1. */
-static int base64_value(unsigned char c)
+int base64_char_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -70,7 +69,7 @@ static int base64_group(const unsigned char *g, int last, unsigned char *out)
 		pad = g[2] == '=' ? 2 : 1;
 	uint32_t v = 0;
 	for (int k = 0; k < 4 - pad; k++) {
-		int d = base64_value(g[k]);
+		int d = base64_char_value(g[k]);
 		if (d < 0)
 			return -1;
 		v = v << 6 | (uint32_t)d;

@@ -14,6 +14,9 @@
 struct buf;
 
 /* Number of characters base64_encode() produces for len input bytes. */
+/* Value 0..63 of one character of the RFC 4648 alphabet ("+/"), or -1. */
+int base64_char_value(unsigned char c);
+
 size_t base64_encoded_len(size_t len);
 
 /* Append the encoding of len bytes at data to out (no NUL counted in out->len). */

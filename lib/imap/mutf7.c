@@ -4,6 +4,7 @@
  */
 #include "imap/mutf7.h"
 
+#include "base/base64.h"
 #include "base/buf.h"
 #include "imap/imap_utf8.h"
 
@@ -13,19 +14,12 @@
 static const char mutf7_alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
+/* Modified BASE64 (RFC 3501 5.1.3) uses ',' where RFC 4648 uses '/'. */
 static int mutf7_b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
 	if (c == ',')
 		return 63;
-	return -1;
+	return c == '/' ? -1 : base64_char_value(c);
 }
 
 struct mutf7_shift {

@@ -3,22 +3,8 @@
  */
 #include "mail/mail_decode.h"
 
+#include "base/base64.h"
 #include "base/buf.h"
-
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 void mail_base64_decode(struct buf *out, const void *data, size_t len)
 {
@@ -28,7 +14,7 @@ void mail_base64_decode(struct buf *out, const void *data, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '=')
 			break;
-		int v = b64_value(p[i]);
+		int v = base64_char_value(p[i]);
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (unsigned int)v;

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import json
 import os
+import pty
+import select
 import subprocess
 import tempfile
 import unittest
@@ -214,15 +216,101 @@ class UserTest(CtlCase):
     def test_default_folders_from_config(self):
         with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
             f.write("[database]\nconninfo = %s\n[accounts]\n"
-                    "default_folders = Sent Items=\\Sent, Notes\n" % self.ci)
+                    "default_folders = Sent Items=\\Sent, Notes\nscram_iterations = 5000\n"
+                    % self.ci)
         try:
             self.ok("user", "add", "--password-stdin", "c@example.org", stdin="pw\n",
                     config=f.name)
             boxes = json.loads(self.ok("--json", "mailbox", "list", "c@example.org"))
             self.assertEqual({b["name"]: b["special_use"] for b in boxes},
                              {"INBOX": None, "Sent Items": "\\Sent", "Notes": None})
+            self.assertEqual(self.scram_row("c")[1], 5000)
+            with open(f.name, "a") as g:
+                g.write("scram_iterations = 12\n")
+            self.fails(2, "scram_iterations", "user", "add", "--password-stdin",
+                       "d@example.org", stdin="pw\n", config=f.name)
         finally:
             os.unlink(f.name)
+
+
+def run_on_tty(argv, answers, timeout=30):
+    """Run argv with a pseudo-terminal as its controlling tty; answer each prompt
+    (text ending in ': ') with the next line of answers.  -> (exit code, output)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    out, answers, sent = b"", list(answers), 0
+    while True:
+        r, _, _ = select.select([fd], [], [], timeout)
+        if not r:
+            os.kill(pid, 9)
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        # answer each prompt once, only after it has been shown in full
+        if answers and out.count(b"password: ") > sent and out.endswith(b"password: "):
+            os.write(fd, answers.pop(0).encode() + b"\n")
+            sent += 1
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+class PromptTest(CtlCase):
+    def setUp(self):
+        super().setUp()
+        self.ok("domain", "add", "example.org")
+
+    def test_password_prompt_twice_without_echo(self):
+        argv = [binary("cairnctl"), "--db", self.ci, "user", "add", "p@example.org"]
+        rc, out = run_on_tty(argv, ["Tr0ub4dor", "Tr0ub4dor"])
+        self.assertEqual(rc, 0, out)
+        self.assertIn("New password:", out)
+        self.assertIn("Retype new password:", out)
+        self.assertNotIn("Tr0ub4dor", out, "the password is not echoed")
+        salt, it, stored = self.sql("SELECT encode(scram_salt, 'hex'), scram_iter, "
+                                    "encode(scram_stored, 'hex') FROM accounts WHERE "
+                                    "localpart = 'p'").split("|")
+        self.assertEqual(bytes.fromhex(stored),
+                         scram_keys("Tr0ub4dor", bytes.fromhex(salt), int(it))[0])
+
+    def test_password_mismatch_refused(self):
+        argv = [binary("cairnctl"), "--db", self.ci, "user", "add", "q@example.org"]
+        rc, out = run_on_tty(argv, ["one", "two"])
+        self.assertEqual(rc, 2, out)
+        self.assertIn("do not match", out)
+        self.assertEqual(self.sql("SELECT count(*) FROM accounts WHERE localpart = 'q'"), "0")
+
+
+class GroupTest(CtlCase):
+    def test_groups(self):
+        self.ok("domain", "add", "example.org")
+        self.user("a@example.org")
+        self.user("b@example.org")
+        self.ok("group", "add", "Staff@example.org")
+        self.fails(1, "already exists", "group", "add", "staff@example.org")
+        self.fails(1, "already exists", "group", "add", "a@example.org")  # names are shared
+        self.ok("group", "join", "staff@example.org", "a@example.org")
+        self.ok("group", "join", "$staff@example.org", "b@example.org")
+        self.fails(1, "already a member", "group", "join", "staff@example.org", "b@example.org")
+        self.fails(1, "no such user", "group", "join", "staff@example.org", "zz@example.org")
+        self.fails(1, "no such group", "group", "join", "nogroup@example.org", "a@example.org")
+        self.assertEqual(json.loads(self.ok("--json", "group", "show", "staff@example.org")),
+                         ["a@example.org", "b@example.org"])
+        self.ok("group", "leave", "staff@example.org", "a@example.org")
+        self.fails(1, "is not a member", "group", "leave", "staff@example.org", "a@example.org")
+        self.assertEqual(json.loads(self.ok("--json", "group", "list", "example.org")),
+                         ["$staff@example.org"])
+        self.assertEqual(len(json.loads(self.ok("--json", "user", "list"))), 2,
+                         "groups are not users")
+        self.fails(2, "is a group", "user", "del", "$staff@example.org")
+        self.ok("group", "del", "staff@example.org")
+        self.assertEqual(json.loads(self.ok("--json", "group", "list")), [])
+        self.assertEqual(self.sql("SELECT count(*) FROM group_members"), "0")
 
 
 class MailboxTest(CtlCase):

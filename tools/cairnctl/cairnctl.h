@@ -48,6 +48,11 @@ int ctl_cmd_group(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_mailbox(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_acl(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_quota(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_import(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_export(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_gc(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_verify(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_stats(struct ctl *ctl, int argc, char **argv);
 
 /* ---- ctl-util.c: what the cmd-*.c files share ---- */
 
@@ -94,6 +99,13 @@ int ctl_args(int argc, char **argv, const struct ctl_opt *opts, int min, int max
  * folders.  0 or a negative STORE_* code with *error_r.
  */
 int ctl_owner(struct db *db, const char *spec, int64_t *id_r, const char **error_r);
+
+struct blob_store;
+/*
+ * Open the blob store of --blobs / [blob] root / CAIRN_BLOBS: exits 2 when none is
+ * configured, NULL (after printing why) when it cannot be opened.
+ */
+struct blob_store *ctl_blobs(struct ctl *ctl);
 
 /* Map a negative STORE_* code to an exit code after printing error (1 or 3). */
 int ctl_store_fail(int code, const char *error);

@@ -7,28 +7,28 @@
  */
 #include "cairnctl.h"
 
+#include "auth/scram.h"
 #include "base/arena.h"
 #include "base/config.h"
 #include "store/account.h"
 #include "store/db.h"
 #include "store/mailbox.h"
 #include "store/quota.h"
-#include "tmp-scram.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define CTL_DEFAULT_FOLDERS                                                                        \
 	"Drafts=\\Drafts, Sent=\\Sent, Trash=\\Trash, Junk=\\Junk, Archive=\\Archive"
-#define CTL_SCRAM_ITERATIONS 8192
 
 static unsigned ctl_scram_iterations(struct ctl *ctl)
 {
-	int64_t v = CTL_SCRAM_ITERATIONS;
+	int64_t v = SCRAM_DEFAULT_ITERATIONS;
 	const char *error;
-	if (ctl->config && config_get_int(ctl->config, config_find(ctl->config, "accounts", NULL),
-	                                  "scram_iterations", CTL_SCRAM_ITERATIONS, 4096, 10000000,
-	                                  &v, &error) < 0) {
+	struct config_section *sec =
+	        ctl->config ? config_find(ctl->config, "accounts", NULL) : NULL;
+	if (sec && config_get_int(ctl->config, sec, "scram_iterations", SCRAM_DEFAULT_ITERATIONS,
+	                          SCRAM_MIN_ITERATIONS, SCRAM_MAX_ITERATIONS, &v, &error) < 0) {
 		ctl_fail(CTL_USAGE, "%s", error);
 		exit(CTL_USAGE);
 	}

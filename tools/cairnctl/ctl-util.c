@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "store/account.h"
+#include "store/blob.h"
 #include "store/store-result.h"
 
 #include <ctype.h>
@@ -149,6 +150,20 @@ int ctl_owner(struct db *db, const char *spec, int64_t *id_r, const char **error
 	return r;
 }
 
+struct blob_store *ctl_blobs(struct ctl *ctl)
+{
+	const char *error;
+	if (ctl->blob_root == NULL) {
+		ctl_fail(CTL_USAGE, "no blob store: give --blobs DIR, [blob] root in the config, "
+		                    "or CAIRN_BLOBS");
+		exit(CTL_USAGE);
+	}
+	struct blob_store *blobs = blob_store_open(ctl->blob_root, &error);
+	if (blobs == NULL)
+		ctl_fail(CTL_UNAVAIL, "%s", error);
+	return blobs;
+}
+
 int ctl_store_fail(int code, const char *error)
 {
 	return ctl_fail(code == STORE_EDB ? CTL_UNAVAIL : CTL_ERR, "%s", error);
@@ -235,17 +250,18 @@ static char *ctl_prompt(FILE *tty, const char *prompt)
 {
 	struct termios old, quiet;
 	int fd = fileno(tty);
-	fputs(prompt, tty);
-	fflush(tty);
 	if (tcgetattr(fd, &old) < 0)
 		return NULL;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
+	/* Echo goes off before the prompt shows, so nothing typed after it is echoed. */
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
 		return NULL;
+	fputs(prompt, tty);
+	fflush(tty);
 	char *pw = ctl_read_line(tty);
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSADRAIN, &old);
 	return pw;
 }
 

@@ -28,6 +28,11 @@ static const struct ctl_command ctl_commands[] = {
         {"mailbox", "a user's mailboxes: list, create, delete, rename", ctl_cmd_mailbox},
         {"acl", "mailbox ACLs (RFC 4314): get, set, delete, rights", ctl_cmd_acl},
         {"quota", "quotas of users and domains: get, set", ctl_cmd_quota},
+        {"import", "import an mbox or Maildir into a folder", ctl_cmd_import},
+        {"export", "export folders to Maildir or mbox", ctl_cmd_export},
+        {"gc", "remove unreferenced blobs (safe during delivery)", ctl_cmd_gc},
+        {"verify", "check (and --repair) the blob store against the database", ctl_cmd_verify},
+        {"stats", "counts, bytes stored, dedup ratio", ctl_cmd_stats},
         {NULL, NULL, NULL},
 };
 

@@ -298,9 +298,10 @@ class GcStressTest(unittest.TestCase):
         self.addCleanup(node.cleanup)
         node.add_user("user", "example.org")
         node.add_user("churn", "example.org")
-        ctl = [binary("cairnctl"), "-c", node.conf]
+        ctl = [binary("cairnctl"), "--db", node.conninfo, "--blobs", node.blob_root]
         stop = threading.Event()
         accepted = {"INBOX": 0}
+        churn_codes = {}
         errors = []
         same = b"From: loop@example.net\r\nSubject: always the same bytes\r\n\r\nsame\r\n"
 
@@ -312,6 +313,8 @@ class GcStressTest(unittest.TestCase):
                 while not stop.is_set():
                     i += 1
                     _, codes = c.deliver("s@example.net", ["churn@example.org"], same)
+                    for x in codes:
+                        churn_codes[x] = churn_codes.get(x, 0) + 1
                     uniq = b"Subject: unique %d\r\n\r\nbody %d\r\n" % (i, i)
                     _, codes2 = c.deliver("s@example.net", ["user@example.org"], uniq)
                     accepted["INBOX"] += sum(1 for x in codes2 if x == 250)
@@ -348,8 +351,10 @@ class GcStressTest(unittest.TestCase):
             t.join(120)
         self.assertEqual(errors, [])
         self.assertGreater(removed[0], 3, "gc removed blobs while deliveries ran")
-        print("\n    gc stress: %d blobs removed by gc during %d accepted deliveries"
-              % (removed[0], accepted["INBOX"]))
+        print("\n    gc stress: %d blobs removed by gc during %d accepted deliveries; "
+              "DATA replies for the re-delivered bytes: %s (451: the user was deleted between "
+              "RCPT and DATA)" % (removed[0], accepted["INBOX"],
+                                                          churn_codes))
         # every committed reference has its blob, with the right bytes and refcount
         r = subprocess.run(ctl + ["--json", "verify"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE)
