@@ -9,6 +9,7 @@
 #include "imapd/mailbox-view.h"
 #include "imapd/session.h"
 
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/conn.h"
 #include "base/log.h"
@@ -51,6 +52,16 @@ void reply_bad(struct command_ctx *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A copy of text with control characters replaced, at most 200 bytes. */
+static const char *reply_safe_text(struct command_ctx *cmd, const char *text)
+{
+	char *t = arena_strndup(cmd->pool, text ? text : "", 200);
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return t;
+}
+
 void reply_store_error(struct command_ctx *cmd, int store_result, const char *error)
 {
 	switch (store_result) {
@@ -62,8 +73,9 @@ void reply_store_error(struct command_ctx *cmd, int store_result, const char *er
 		break;
 	case STORE_EINVAL:
 	case STORE_EREFUSED:
-		/* These texts are written by lib/store for users; they hold no secrets. */
-		reply_no(cmd, "[CANNOT] %s", error);
+		/* These texts are written by lib/store for users; they hold no secrets, but
+		 * may quote a name, so keep them to one printable line. */
+		reply_no(cmd, "[CANNOT] %s", reply_safe_text(cmd, error));
 		break;
 	default:
 		log_error("store_error", "command=%s error=%s", cmd->name, log_q(error));

@@ -5,7 +5,7 @@
  * end of the session.  Commands live in cmd-*.c; this file knows none of them.
  *
  * Exports session_serve, session_read_continuation, session_start_tls and the
- * small session_* predicates; session_login is in session-login.c.
+ * small session_* predicates; session_login is in auth.c.
  */
 #include "imapd/session.h"
 
@@ -181,7 +181,8 @@ static void session_loop(struct imap_session *s)
 		size_t used;
 		enum imap_parse_status st =
 		        imap_parser_feed(s->parser, s->in.data, s->in.len, &used);
-		buf_consume(&s->in, used);
+		if (used > 0)
+			buf_consume(&s->in, used);
 		switch (st) {
 		case IMAP_PARSE_MORE:
 			if (session_read_more(s) < 0)

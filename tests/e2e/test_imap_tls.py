@@ -55,7 +55,9 @@ class ImapTlsTest(unittest.TestCase):
         s.sendall(b"a STARTTLS\r\nb LOGIN tina tina-pw\r\n")
         line = b""
         while not line.endswith(b"\r\n"):
-            line += s.recv(1)
+            ch = s.recv(1)
+            self.assertTrue(ch, "EOF after STARTTLS: %r" % line)
+            line += ch
         self.assertTrue(line.startswith(b"a OK"), line)
         t = self.node.tls_context().wrap_socket(s)
         t.sendall(b"c NOOP\r\n")

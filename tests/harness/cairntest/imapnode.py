@@ -164,6 +164,17 @@ class ImapNode:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def sanitized():
+    """True when the binaries were built with make SANITIZE=1 (ASan's shadow memory
+    and quarantine make RSS figures meaningless)."""
+    from . import BUILD
+    try:
+        with open(os.path.join(BUILD, ".flags")) as f:
+            return "-fsanitize" in f.read()
+    except OSError:
+        return False
+
+
 def read_until_tagged(sock, tag, limit=1 << 20):
     """Read from a raw socket until a line starting with tag (bytes) arrives;
     returns everything read.  Raises on EOF."""
