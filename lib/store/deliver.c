@@ -41,6 +41,7 @@ struct deliver {
 	struct deliver_settings set;
 	struct arena *arena; /* per call */
 	char sqlstate[6]; /* of the last failed statement */
+	int borrowed; /* db belongs to the caller (deliver_new_db) */
 	int statements; /* run in the current attempt (0: a failure is a stale connection) */
 };
 
@@ -66,6 +67,7 @@ struct deliver_txn {
 	const struct message_index *idx; /* NULL when the blob was already indexed */
 	int64_t message_row; /* 0 until known */
 	const char *message_id; /* for dedup, NULL = none */
+	const struct deliver_options *opts; /* initial flags etc., never NULL */
 	struct deliver_box *boxes;
 	size_t nboxes;
 	struct deliver_root *roots;
@@ -85,12 +87,26 @@ struct deliver *deliver_new(const char *conninfo, struct blob_store *blobs,
 	return d;
 }
 
+struct deliver *deliver_new_db(struct db *db, struct blob_store *blobs,
+                               const struct deliver_settings *set)
+{
+	struct deliver *d = xcalloc(1, sizeof(*d));
+	d->conninfo = xstrdup("");
+	d->db = db;
+	d->borrowed = 1;
+	d->blobs = blobs;
+	d->set = *set;
+	d->arena = arena_new(0);
+	return d;
+}
+
 void deliver_free(struct deliver **dp)
 {
 	struct deliver *d = *dp;
 	if (d == NULL)
 		return;
-	db_close(&d->db);
+	if (!d->borrowed)
+		db_close(&d->db);
 	arena_free(&d->arena);
 	XFREE(d->conninfo);
 	XFREE(*dp);
@@ -422,18 +438,37 @@ static int deliver_dedup(struct deliver *d, struct deliver_txn *t, const char **
 /* UID + MODSEQ from each mailbox row, counters, and the mailbox_messages rows. */
 static int deliver_insert_rows(struct deliver *d, struct deliver_txn *t, const char **error_r)
 {
-	const char *p[] = {deliver_box_array(d->arena, t, DELIVER_OK, NULL),
-	                   arena_printf(d->arena, "%lld", (long long)t->message_row),
-	                   arena_printf(d->arena, "%llu", (unsigned long long)t->len)};
+	const struct deliver_options *o = t->opts;
+	unsigned seen = (o->flags & 1u) != 0, deleted = (o->flags & 8u) != 0;
+	struct buf kw;
+	buf_init_arena(&kw, d->arena);
+	buf_append_char(&kw, '{');
+	for (size_t i = 0; i < o->n_keywords; i++)
+		buf_printf(&kw, "%s%lld", i ? "," : "", (long long)o->keywords[i]);
+	buf_append_char(&kw, '}');
+	const char *p[] = {
+	        deliver_box_array(d->arena, t, DELIVER_OK, NULL),
+	        arena_printf(d->arena, "%lld", (long long)t->message_row),
+	        arena_printf(d->arena, "%llu", (unsigned long long)t->len),
+	        arena_printf(d->arena, "%u", o->flags & 31u),
+	        buf_cstr(&kw),
+	        o->internaldate ? arena_printf(d->arena, "%lld", (long long)o->internaldate) : NULL,
+	        seen ? "0" : "1",
+	        deleted ? "1" : "0"};
 	PGresult *res = deliver_exec(
 	        d,
 	        "WITH a AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
 	        "   highestmodseq = highestmodseq + 1, messages = messages + 1,"
-	        "   unseen = unseen + 1, size = size + $3::int8"
+	        "   unseen = unseen + $7::int8, deleted_msgs = deleted_msgs + $8::int8,"
+	        "   size = size + $3::int8"
 	        "  WHERE id = ANY($1::int8[]) RETURNING id, uidnext - 1 AS uid, highestmodseq)"
-	        " INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq)"
-	        " SELECT id, uid, $2::int8, highestmodseq FROM a RETURNING mailbox_id, uid, modseq",
-	        3, p, error_r);
+	        " INSERT INTO mailbox_messages (mailbox_id, uid, message_id, modseq, flags, "
+	        "keywords,"
+	        "   internaldate)"
+	        " SELECT id, uid, $2::int8, highestmodseq, $4::int, $5::int8[],"
+	        "   coalesce(to_timestamp($6::float8), now()) FROM a RETURNING mailbox_id, uid, "
+	        "modseq",
+	        8, p, error_r);
 	if (res == NULL)
 		return -1;
 	for (int r = 0; r < PQntuples(res); r++) {
@@ -587,9 +622,17 @@ static int deliver_index(struct deliver *d, struct deliver_txn *t, struct messag
 int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliver_target *targets,
                     size_t n, const char **error_r)
 {
+	return deliver_message_opts(d, msg, len, targets, n, NULL, error_r);
+}
+
+int deliver_message_opts(struct deliver *d, const void *msg, size_t len,
+                         struct deliver_target *targets, size_t n,
+                         const struct deliver_options *opts, const char **error_r)
+{
+	static const struct deliver_options none;
 	struct blob_id blob;
 	struct message_index idx;
-	struct deliver_txn t = {.blob = &blob, .len = len, .msg = msg};
+	struct deliver_txn t = {.blob = &blob, .len = len, .msg = msg, .opts = opts ? opts : &none};
 	arena_clear(d->arena);
 	for (size_t i = 0; i < n; i++)
 		targets[i].status = DELIVER_TEMPFAIL;
