@@ -1,11 +1,80 @@
 /*
- * main.c - cairn-imapd: placeholder until its issue lands.  It does not pretend to work:
- * it prints usage and exits non-zero.
+ * main.c - cairn-imapd: the IMAP service (IMAP4rev1 + IMAP4rev2) on the worker
+ * skeleton (lib/service).  Settings and the TLS context are loaded while still
+ * privileged (keys are often root-only), the PostgreSQL connection is opened
+ * before the first client, and every client is one session (session.c) served
+ * through the command table (commands.c).
+ *
+ * Usage: cairn-imapd [-c FILE] [-n NAME] [-s ADDR]   (see lib/service/service.h)
+ * Under cairn-master it serves the imap (143, STARTTLS) and imaps (993, implicit
+ * TLS: `tls = yes` on the listener) services alike.
  */
-#include <stdio.h>
+#include "imapd/limits.h"
+#include "imapd/session.h"
+#include "imapd/settings.h"
 
-int main(void)
+#include "base/log.h"
+#include "base/tls.h"
+#include "service/service.h"
+#include "store/db.h"
+
+#include <unistd.h>
+
+static struct imapd_settings imapd_set;
+static struct imapd_process imapd_proc = {.set = &imapd_set};
+
+static int imapd_pre_init(struct service_context *ctx, const char **error_r)
 {
-	fprintf(stderr, "cairn-imapd: not implemented yet (IMAP service, issue 5)\n");
-	return 2;
+	if (imapd_settings_load(ctx->config, &imapd_set, error_r) < 0)
+		return -1;
+	if (imapd_set.tls_cert != NULL) {
+		imapd_proc.tls = tls_server_ctx_new(imapd_set.tls_cert, imapd_set.tls_key, error_r);
+		if (imapd_proc.tls == NULL)
+			return -1;
+	}
+	ctx->data = &imapd_proc;
+	return 0;
+}
+
+static int imapd_post_init(struct service_context *ctx, const char **error_r)
+{
+	(void)ctx;
+	if (limits_init(&imapd_set, error_r) < 0)
+		return -1;
+	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);
+	return imapd_proc.db == NULL ? -1 : 0;
+}
+
+static void imapd_serve(struct service_context *ctx, const struct service_client *client)
+{
+	struct imapd_process *proc = ctx->data;
+	const char *error;
+	if (db_check(proc->db, &error) < 0) {
+		/* Say so rather than accept a login we cannot check. */
+		static const char bye[] = "* BYE [UNAVAILABLE] Service temporarily unavailable\r\n";
+		log_error("db_unavailable", "error=%s", log_q(error));
+		if (!client->tls && write(client->fd, bye, sizeof(bye) - 1) < 0)
+			log_debug("write_failed", "peer=%s", log_q(client->peer));
+		return;
+	}
+	session_serve(proc, client);
+}
+
+static void imapd_on_exit(struct service_context *ctx)
+{
+	(void)ctx;
+	db_close(&imapd_proc.db);
+	tls_ctx_free(&imapd_proc.tls);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct service_callbacks cb = {
+	        .name = "cairn-imapd",
+	        .pre_init = imapd_pre_init,
+	        .post_init = imapd_post_init,
+	        .serve = imapd_serve,
+	        .on_exit = imapd_on_exit,
+	};
+	return service_main(argc, argv, &cb);
 }

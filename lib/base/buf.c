@@ -74,6 +74,8 @@ void buf_truncate(struct buf *b, size_t len)
 void buf_consume(struct buf *b, size_t n)
 {
 	assert(n <= b->len);
+	if (n == 0)
+		return; /* an empty buffer may have no data: memmove(NULL, ...) is undefined */
 	memmove(b->data, b->data + n, b->len - n);
 	buf_truncate(b, b->len - n);
 }

@@ -54,6 +54,7 @@ struct deliver {
 	struct deliver_settings set;
 	struct arena *arena; /* per call */
 	char sqlstate[6]; /* of the last failed statement */
+	int borrowed; /* db belongs to the caller (deliver_new_db) */
 	int prepared; /* our statements exist on db, as of db->prepared_gen: */
 	unsigned prepared_gen;
 };
@@ -116,12 +117,24 @@ struct deliver *deliver_new(const char *conninfo, struct blob_store *blobs,
 	return d;
 }
 
+struct deliver *deliver_new_db(struct db *db, struct blob_store *blobs,
+                               const struct deliver_settings *set)
+{
+	struct deliver *d = deliver_new("", blobs, set);
+	d->db = db;
+	d->borrowed = 1;
+	return d;
+}
+
 void deliver_free(struct deliver **dp)
 {
 	struct deliver *d = *dp;
 	if (d == NULL)
 		return;
-	db_close(&d->db);
+	/* Our prepared statements stay on a borrowed connection; a later context
+	   on it finds them (42P05). */
+	if (!d->borrowed)
+		db_close(&d->db);
 	arena_free(&d->arena);
 	XFREE(d->conninfo);
 	XFREE(*dp);
@@ -364,7 +377,8 @@ static void deliver_index(struct deliver *d, struct deliver_call *c)
 }
 
 static void deliver_call_init(struct deliver *d, struct deliver_call *c,
-                              const struct deliver_target *targets, size_t n)
+                              const struct deliver_target *targets, size_t n,
+                              const struct deliver_options *o)
 {
 	c->p[0] = deliver_boxes_init(d->arena, c, targets, n);
 	c->p[1] = message_sha_param(d->arena, &c->blob);
@@ -372,9 +386,17 @@ static void deliver_call_init(struct deliver *d, struct deliver_call *c,
 	c->p[3] = arena_printf(d->arena, "%d", d->set.dedup_window);
 	c->p[4] = c->created ? "t" : "f";
 	c->p[5] = "f"; /* verify in transaction */
-	c->p[6] = "0"; /* flags */
-	c->p[7] = "{}"; /* keywords */
-	c->p[8] = NULL; /* internaldate: now() */
+	c->p[6] = arena_printf(d->arena, "%u", o->flags & 31u);
+	struct buf kw;
+	buf_init_arena(&kw, d->arena);
+	buf_append_char(&kw, '{');
+	for (size_t i = 0; i < o->n_keywords; i++)
+		buf_printf(&kw, "%s%lld", i ? "," : "", (long long)o->keywords[i]);
+	buf_append_char(&kw, '}');
+	c->p[7] = buf_cstr(&kw);
+	/* internaldate: Unix time, NULL = now() */
+	c->p[8] =
+	        o->internaldate ? arena_printf(d->arena, "%lld", (long long)o->internaldate) : NULL;
 	for (int i = DELIVER_CALL_FIXED; i < DELIVER_CALL_PARAMS; i++)
 		c->p[i] = NULL;
 	/* A blob new to the store has no index yet: parse it before any lock. */
@@ -544,6 +566,14 @@ static int deliver_check_blob(struct deliver *d, const struct deliver_call *c,
 int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliver_target *targets,
                     size_t n, const char **error_r)
 {
+	return deliver_message_opts(d, msg, len, targets, n, NULL, error_r);
+}
+
+int deliver_message_opts(struct deliver *d, const void *msg, size_t len,
+                         struct deliver_target *targets, size_t n,
+                         const struct deliver_options *opts, const char **error_r)
+{
+	static const struct deliver_options none;
 	struct deliver_call c = {.msg = msg, .len = len};
 	arena_clear(d->arena);
 	for (size_t i = 0; i < n; i++)
@@ -552,7 +582,7 @@ int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliv
 		return 0;
 	if (blob_put_created(d->blobs, msg, len, &c.blob, &c.created, error_r) < 0)
 		return -1;
-	deliver_call_init(d, &c, targets, n);
+	deliver_call_init(d, &c, targets, n, opts ? opts : &none);
 	PGresult *res = NULL;
 	for (int attempt = 0; attempt < DELIVER_TXN_ATTEMPTS && res == NULL; attempt++) {
 		if (attempt > 0 && !deliver_retryable(d))

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct blob_store;
+struct db;
 struct deliver;
 
 enum deliver_status {
@@ -45,7 +46,14 @@ struct deliver_target {
 /* A delivery context for conninfo (libpq) and blobs (not owned). */
 struct deliver *deliver_new(const char *conninfo, struct blob_store *blobs,
                             const struct deliver_settings *set);
-/* Close the connection and free; sets *d to NULL. */
+/*
+ * The same on a connection the caller owns (cairn-imapd's worker connection, for
+ * APPEND): deliver_free() leaves it open.  The caller must not be inside a
+ * transaction when calling deliver_message().
+ */
+struct deliver *deliver_new_db(struct db *db, struct blob_store *blobs,
+                               const struct deliver_settings *set);
+/* Close the connection (unless borrowed) and free; sets *d to NULL. */
 void deliver_free(struct deliver **d);
 
 /* Open the database connection now (0), or -1 with *error_r; later calls retry. */
@@ -76,6 +84,19 @@ void deliver_lookup_many(struct deliver *d, const char *const *addresses, size_t
  */
 int deliver_message(struct deliver *d, const void *msg, size_t len, struct deliver_target *targets,
                     size_t n, const char **error_r);
+
+/* What the new rows start with (APPEND); deliver_message uses all zero. */
+struct deliver_options {
+	unsigned flags; /* system flags (mailbox.h MAILBOX_FLAG_*) */
+	const int64_t *keywords; /* keyword ids (keyword.h), sorted */
+	size_t n_keywords;
+	int64_t internaldate; /* Unix time; 0 = now */
+};
+
+/* deliver_message with initial flags, keywords and internal date (opts may be NULL). */
+int deliver_message_opts(struct deliver *d, const void *msg, size_t len,
+                         struct deliver_target *targets, size_t n,
+                         const struct deliver_options *opts, const char **error_r);
 
 /* fsync(2) calls of the blob store so far, for benchmarks. */
 uint64_t deliver_fsync_count(const struct deliver *d);

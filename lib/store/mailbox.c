@@ -141,7 +141,7 @@ int mailbox_create(struct db *db, int64_t owner_id, const char *name, const char
 
 #define MAILBOX_COLUMNS                                                                            \
 	"id, owner_id, name, uidvalidity, uidnext, highestmodseq, messages, unseen, size, "        \
-	"special_use "
+	"special_use, deleted_msgs "
 
 static void mailbox_row(PGresult *res, int i, struct arena *arena, struct mailbox_info *info)
 {
@@ -157,6 +157,7 @@ static void mailbox_row(PGresult *res, int i, struct arena *arena, struct mailbo
 	info->size = store_get_i64(res, i, 8);
 	info->special_use =
 	        PQgetisnull(res, i, 9) ? NULL : arena_strdup(arena, PQgetvalue(res, i, 9));
+	info->deleted = store_get_i64(res, i, 10);
 }
 
 /* Look up an already normalised name; lock adds FOR UPDATE. */

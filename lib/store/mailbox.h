@@ -35,6 +35,7 @@ struct mailbox_info {
 	int64_t messages;
 	int64_t unseen;
 	int64_t size; /* bytes of all messages */
+	int64_t deleted; /* messages with \Deleted */
 	const char *special_use; /* "\Sent" ... or NULL */
 };
 
@@ -80,6 +81,30 @@ int mailbox_rename(struct db *db, int64_t owner_id, const char *old_name, const 
  * INBOX (RFC 3501 6.3.4).
  */
 int mailbox_delete(struct db *db, int64_t owner_id, const char *name, const char **error_r);
+
+/* A mailbox of another account of the user's domain (mailbox_list_shared). */
+struct mailbox_shared {
+	struct mailbox_info info;
+	const char *owner_localpart; /* "bob", or ACCOUNT_PUBLIC_LOCALPART for public folders */
+	int is_public; /* owned by the domain's public-folder owner */
+	unsigned rights; /* the user's RFC 4314 rights on it (acl.h), never 0 */
+};
+
+/*
+ * Every live mailbox of other users and of the public-folder owner of account_id's
+ * domain on which account_id has any right (an ACL entry matching it: only those
+ * are candidates), sorted: users' by owner then name, then public ones by name.
+ * The list for the "Other Users/" and "Shared Folders/" namespaces.
+ */
+int mailbox_list_shared(struct db *db, int64_t account_id, struct arena *arena,
+                        struct mailbox_shared **list_r, size_t *n_r, const char **error_r);
+
+/*
+ * Messages of mailbox_id that account_id (not the owner) has not seen: \Seen is per
+ * user in shared and public folders (seen_private rows).
+ */
+int mailbox_unseen_private(struct db *db, int64_t account_id, int64_t mailbox_id, int64_t *n_r,
+                           const char **error_r);
 
 /* System flags (mailbox_messages.flags). */
 #define MAILBOX_FLAG_SEEN 1

@@ -11,9 +11,12 @@
 /* One line per mode; declare each mode's run function here. */
 int bench_connect_run(int argc, char **argv);
 int bench_lmtp_run(int argc, char **argv);
+int bench_imap_run(int argc, char **argv);
+
 static const struct bench_mode bench_modes[] = {
         {"connect", "sequential connect+greeting+close cycles per second", bench_connect_run},
         {"lmtp", "LMTP deliveries: msgs/s, rcpts/s, latency (bench-lmtp.c)", bench_lmtp_run},
+        {"imap", "IMAP session mix: ops/s, latency percentiles (bench-imap.c)", bench_imap_run},
         {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,57 @@
+/*
+ * cmd-capability.c - CAPABILITY (RFC 9051 6.1.1) and the capability list shown in
+ * the greeting and after login (capability_append, commands.h).
+ *
+ * Before login: STARTTLS while TLS is off and configured; LOGINDISABLED and no
+ * AUTH=PLAIN while plaintext authentication is not allowed (RFC 9051 6.2.3);
+ * SCRAM-SHA-256 is always offered (it never reveals the password).
+ */
+#include "imapd/commands.h"
+#include "imapd/reply.h"
+#include "imapd/session.h"
+#include "imapd/settings.h"
+
+#include "base/buf.h"
+
+static void capability_preauth(const struct imap_session *s, struct buf *out)
+{
+	if (!s->tls && s->proc->tls != NULL)
+		buf_append_str(out, " STARTTLS");
+	if (session_plaintext_allowed(s))
+		buf_append_str(out, " AUTH=PLAIN");
+	else
+		buf_append_str(out, " LOGINDISABLED");
+	buf_append_str(out, " AUTH=SCRAM-SHA-256 SASL-IR");
+}
+
+/* After login: what the folder commands (this branch) and the message commands
+ * (imapd-msg) implement. */
+static void capability_auth(const struct imap_session *s, struct buf *out)
+{
+	buf_append_str(out, " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE"
+	                    " STATUS=SIZE UIDPLUS UNSELECT MOVE ESEARCH UTF8=ACCEPT");
+	buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)s->set->appendlimit);
+}
+
+void capability_append(const struct imap_session *s, struct buf *out)
+{
+	buf_append_str(out, "IMAP4rev1 IMAP4rev2 LITERAL+ ENABLE ID");
+	if (s->state == SESSION_NOT_AUTH)
+		capability_preauth(s, out);
+	else
+		capability_auth(s, out);
+}
+
+void cmd_capability(struct command_ctx *cmd)
+{
+	struct buf b = BUF_INIT;
+	if (cmd->arg_count != 0) {
+		reply_bad(cmd, "CAPABILITY takes no arguments");
+		return;
+	}
+	buf_append_str(&b, "CAPABILITY ");
+	capability_append(cmd->s, &b);
+	reply_untagged_buf(cmd->s, &b);
+	buf_free(&b);
+	reply_ok(cmd, "CAPABILITY completed");
+}

@@ -1,0 +1,134 @@
+/*
+ * mailbox-view.h - the selected mailbox as one session sees it (DESIGN 4): its
+ * UID list and known highestmodseq, and the sync that turns other sessions'
+ * changes into untagged EXISTS / EXPUNGE / FETCH.
+ *
+ * CONTRACT between the branches: imapd-core (session, command table) declared
+ * mailbox_view_sync() and mailbox_view_free() and calls them; imapd-msg implements
+ * them (mailbox-view.c) together with the rest of this header, which only the
+ * message commands (cmd-select.c, cmd-fetch.c, ...) use.
+ *
+ * The view holds, per message, its UID (the index + 1 is its sequence number), its
+ * flags and keyword ids as the client last saw them, so a sync reports a FETCH
+ * only for a real difference and a session's own STORE is not echoed twice.
+ * Expunges found while expunges may not be sent (FETCH, STORE, SEARCH, RFC 9051
+ * 7.5.1) are kept pending, the messages keep their sequence numbers until a later
+ * sync may announce them.
+ */
+#ifndef CAIRN_IMAPD_MAILBOX_VIEW_H
+#define CAIRN_IMAPD_MAILBOX_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct buf;
+struct db;
+struct imap_session;
+struct mailbox_sync_msg;
+struct mailbox_sync_state;
+struct mailbox_uid_ranges;
+struct mailbox_view;
+struct seqset;
+
+/*
+ * Called by the tagged reply helpers (reply.h) before every tagged reply while a
+ * mailbox is selected (s->view != NULL): write untagged responses for changes
+ * since the last sync.  allow_expunge is false for FETCH, STORE and SEARCH (RFC
+ * 9051 7.5.1): expunges are then held back for a later sync.  Errors are handled
+ * (logged, or the session told BYE) inside; the tagged reply follows regardless.
+ */
+void mailbox_view_sync(struct imap_session *s, bool allow_expunge);
+
+/*
+ * Forget the selected mailbox (session end, or a SELECT failing after one was
+ * selected).  *view = NULL.  Safe with *view == NULL.
+ */
+void mailbox_view_free(struct mailbox_view **view);
+
+/* ---- for the message commands (imapd-msg) ---- */
+
+struct mailbox_view_msg {
+	uint32_t uid;
+	unsigned flags; /* MAILBOX_FLAG_* */
+	uint32_t n_keywords;
+	int64_t *keywords; /* sorted ids, heap (NULL when none) */
+};
+
+struct mailbox_view_keyword {
+	int64_t id;
+	char *name;
+};
+
+struct mailbox_view {
+	int64_t mailbox_id, owner_id;
+	int64_t seen_account; /* 0: \Seen is the flags column; else seen_private's account */
+	char *name; /* UTF-8 */
+	uint32_t uidvalidity, uidnext;
+	uint64_t highestmodseq; /* the highest MODSEQ this session has caught up with */
+	bool readonly; /* EXAMINE, or no right to change anything */
+	unsigned rights; /* ACL rights (store/acl.h) at SELECT time */
+
+	struct mailbox_view_msg *msgs; /* ascending UIDs; msgs[seq - 1] */
+	size_t count, cap;
+	uint32_t *pending; /* expunged elsewhere, not announced yet (ascending) */
+	size_t n_pending, pending_cap;
+	struct mailbox_view_keyword *keywords; /* every keyword the client was told of */
+	size_t n_keywords, keywords_cap;
+	bool gone; /* the mailbox was deleted under us */
+};
+
+/* A view of the snapshot st (copied), selected under name. */
+struct mailbox_view *mailbox_view_new(const struct mailbox_sync_state *st, const char *name,
+                                      int64_t seen_account, bool readonly, unsigned rights);
+
+/* Sequence number of uid, 0 when the view does not hold it. */
+uint32_t mailbox_view_seq(const struct mailbox_view *v, uint32_t uid);
+/* Sequence number of the first message with a UID >= uid (count + 1 when none). */
+uint32_t mailbox_view_seq_ge(const struct mailbox_view *v, uint32_t uid);
+
+/*
+ * Turn a parsed set (sequence numbers, or UIDs when uid) into UID ranges of the
+ * messages of the view, from arena.  Sequence numbers beyond the view are an error
+ * (-1, *error_r for a BAD); UIDs outside it simply match nothing.
+ */
+int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool uid,
+                        struct arena *arena, struct mailbox_uid_ranges *ranges_r,
+                        const char **error_r);
+
+/*
+ * Make sure the view knows the names of keyword ids[0..n) (one query for the
+ * unknown ones).  Returns 1 when some were new (the caller then sends FLAGS with
+ * mailbox_view_write_flags), 0 when none, -1 on a database error.
+ */
+int mailbox_view_learn_keywords(struct mailbox_view *v, struct db *db, const int64_t *ids, size_t n,
+                                struct arena *arena, const char **error_r);
+
+/* Append "(\Seen $Kw ...)" for flags and keyword ids known to the view. */
+void mailbox_view_format_flags(const struct mailbox_view *v, unsigned flags, const int64_t *kw,
+                               size_t n_kw, struct buf *out);
+
+/* Append the untagged "FLAGS (...)" and "OK [PERMANENTFLAGS (...)]" lines. */
+void mailbox_view_write_flags(const struct mailbox_view *v, struct buf *out);
+
+/*
+ * Record a message's new state after the session's own STORE (or \Seen from a
+ * FETCH), so the next sync does not report it again.  Unknown UIDs are ignored.
+ */
+void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m);
+
+/*
+ * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending): append their
+ * "* n EXPUNGE" lines to out and drop them from the view.
+ */
+void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out);
+
+/*
+ * The sync itself, for mailbox_view_sync and tests: read the changes since the
+ * known MODSEQ and append the untagged responses to out.  0, or -1 with *error_r.
+ */
+int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *arena,
+                          bool allow_expunge, struct buf *out, const char **error_r);
+
+#endif

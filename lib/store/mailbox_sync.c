@@ -1,0 +1,121 @@
+/*
+ * mailbox_sync.c - mailbox snapshots and change lists for IMAP sessions
+ * (mailbox_sync.h).  Both are single round trips in the common case; the change
+ * query uses the (mailbox_id, modseq) indexes of mailbox_messages and expunged.
+ */
+#include "mailbox_sync.h"
+
+#include "keyword.h"
+#include "store-util.h"
+
+#include "base/arena.h"
+
+#include <string.h>
+
+static void mailbox_sync_row(PGresult *res, int r, int first_col, struct arena *arena,
+                             struct mailbox_sync_msg *m)
+{
+	m->uid = (uint32_t)store_get_i64(res, r, first_col);
+	m->flags = (unsigned)store_get_i64(res, r, first_col + 1);
+	m->modseq = (uint64_t)store_get_i64(res, r, first_col + 3);
+	m->keywords = NULL;
+	m->n_keywords = 0;
+	const char *kw = PQgetvalue(res, r, first_col + 2);
+	if (!PQgetisnull(res, r, first_col + 2) && strcmp(kw, "{}") != 0 &&
+	    keyword_parse_array(kw, arena, &m->keywords, &m->n_keywords) < 0)
+		m->n_keywords = 0;
+}
+
+static int mailbox_sync_read(struct db *db, const char *const *params, struct arena *arena,
+                             struct mailbox_sync_state *st, const char **error_r)
+{
+	PGresult *res = db_exec(db,
+	                        "SELECT owner_id, uidvalidity, uidnext, highestmodseq FROM "
+	                        "mailboxes WHERE id = $1::int8 AND deleted_at IS NULL",
+	                        1, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return store_fail(STORE_ENOTFOUND, error_r, "no such mailbox");
+	}
+	int64_t uidnext = store_get_i64(res, 0, 2);
+	st->owner_id = store_get_i64(res, 0, 0);
+	st->uidvalidity = (uint32_t)store_get_i64(res, 0, 1);
+	st->uidnext = uidnext > 4294967295LL ? 0 : (uint32_t)uidnext;
+	st->highestmodseq = (uint64_t)store_get_i64(res, 0, 3);
+	PQclear(res);
+	res = db_exec(db,
+	              "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL(
+	                      "2") ", mm.keywords, mm.modseq "
+	                           "FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 ORDER "
+	                           "BY mm.uid",
+	              2, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	st->count = (size_t)PQntuples(res);
+	st->msgs = arena_alloc(arena, (st->count + 1) * sizeof(*st->msgs));
+	for (size_t i = 0; i < st->count; i++)
+		mailbox_sync_row(res, (int)i, 0, arena, &st->msgs[i]);
+	PQclear(res);
+	return 0;
+}
+
+int mailbox_sync_open(struct db *db, int64_t mailbox_id, int64_t seen_account, struct arena *arena,
+                      struct mailbox_sync_state *st_r, const char **error_r)
+{
+	char idbuf[24], seenbuf[24];
+	const char *params[] = {store_i64(idbuf, mailbox_id), store_i64(seenbuf, seen_account)};
+	memset(st_r, 0, sizeof(*st_r));
+	st_r->id = mailbox_id;
+	if (db_cmd(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, error_r) < 0)
+		return STORE_EDB;
+	int r = mailbox_sync_read(db, params, arena, st_r, error_r);
+	if (r == 0)
+		return store_commit(db, error_r);
+	store_rollback(db);
+	return r;
+}
+
+static const char mailbox_sync_changes_sql[] =
+        "WITH h AS (SELECT highestmodseq, uidnext FROM mailboxes WHERE id = $1::int8 AND "
+        "deleted_at IS NULL) "
+        "SELECT 0 AS kind, h.highestmodseq AS uid, h.uidnext AS flags, NULL::int8[] AS kw, "
+        "0::int8 AS modseq FROM h "
+        "UNION ALL SELECT 1, mm.uid, " MAILBOX_SYNC_FLAGS_SQL(
+                "3") ", mm.keywords, mm.modseq "
+                     "FROM mailbox_messages mm WHERE mm.mailbox_id = $1::int8 AND mm.modseq > "
+                     "$2::int8 "
+                     "UNION ALL SELECT 2, e.uid, 0, NULL, e.modseq FROM expunged e "
+                     "WHERE e.mailbox_id = $1::int8 AND e.modseq > $2::int8 "
+                     "ORDER BY 1, 2";
+
+int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account, uint64_t since,
+                         struct arena *arena, struct mailbox_sync_delta *d_r, const char **error_r)
+{
+	char idbuf[24], sincebuf[24], seenbuf[24];
+	const char *params[] = {store_i64(idbuf, mailbox_id), store_i64(sincebuf, (int64_t)since),
+	                        store_i64(seenbuf, seen_account)};
+	memset(d_r, 0, sizeof(*d_r));
+	PGresult *res = db_exec(db, mailbox_sync_changes_sql, 3, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	int n = PQntuples(res);
+	if (n == 0 || store_get_i64(res, 0, 0) != 0) {
+		PQclear(res);
+		return store_fail(STORE_ENOTFOUND, error_r, "mailbox was deleted");
+	}
+	d_r->highestmodseq = (uint64_t)store_get_i64(res, 0, 1);
+	int64_t uidnext = store_get_i64(res, 0, 2);
+	d_r->uidnext = uidnext > 4294967295LL ? 0 : (uint32_t)uidnext;
+	d_r->changed = arena_alloc(arena, (size_t)n * sizeof(*d_r->changed));
+	d_r->expunged = arena_alloc(arena, (size_t)n * sizeof(*d_r->expunged));
+	for (int r = 1; r < n; r++) {
+		if (store_get_i64(res, r, 0) == 1)
+			mailbox_sync_row(res, r, 1, arena, &d_r->changed[d_r->n_changed++]);
+		else
+			d_r->expunged[d_r->n_expunged++] = (uint32_t)store_get_i64(res, r, 1);
+	}
+	PQclear(res);
+	return 0;
+}

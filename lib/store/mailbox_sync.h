@@ -1,0 +1,78 @@
+/*
+ * mailbox_sync.h - what an IMAP session needs to follow a mailbox (DESIGN.md 4):
+ * a consistent snapshot when it selects the mailbox, and afterwards everything
+ * that changed since the highest MODSEQ it knows.
+ *
+ * Every writer allocates a MODSEQ from the mailbox row and stamps the rows it
+ * changes with it (mailbox_messages.modseq; expunged.modseq for tombstones), so
+ * "rows and tombstones with modseq > known" is the complete list of changes, no
+ * matter which session, worker or node made them.
+ *
+ * \Seen: with seen_account = 0 a message's \Seen is the flags column (the owner's
+ * view); otherwise it comes from seen_private for that account (shared and public
+ * folders), and writers of seen_private also restamp the message row's modseq so
+ * that the change is found here.
+ */
+#ifndef CAIRN_STORE_MAILBOX_SYNC_H
+#define CAIRN_STORE_MAILBOX_SYNC_H
+
+#include "store-result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct db;
+
+/* One message's state: UID, system flags (mailbox.h bits), keyword ids, MODSEQ. */
+struct mailbox_sync_msg {
+	uint32_t uid;
+	unsigned flags;
+	uint64_t modseq;
+	int64_t *keywords; /* sorted ascending */
+	size_t n_keywords;
+};
+
+struct mailbox_sync_state {
+	int64_t id, owner_id;
+	uint32_t uidvalidity;
+	uint32_t uidnext; /* 0 when exhausted */
+	uint64_t highestmodseq;
+	struct mailbox_sync_msg *msgs; /* ascending by UID */
+	size_t count;
+};
+
+/*
+ * Snapshot of a live mailbox: its row and every message, read in one REPEATABLE
+ * READ transaction so that highestmodseq matches the messages exactly.  Memory
+ * from arena.  STORE_ENOTFOUND when the mailbox does not exist (or was deleted).
+ */
+int mailbox_sync_open(struct db *db, int64_t mailbox_id, int64_t seen_account, struct arena *arena,
+                      struct mailbox_sync_state *st_r, const char **error_r);
+
+struct mailbox_sync_delta {
+	uint64_t highestmodseq; /* the mailbox's, as of this read */
+	uint32_t uidnext;
+	struct mailbox_sync_msg *changed; /* rows with modseq > since, ascending by UID */
+	size_t n_changed;
+	uint32_t *expunged; /* tombstones with modseq > since, ascending */
+	size_t n_expunged;
+};
+
+/*
+ * Changes since MODSEQ since, in one statement (one snapshot).  STORE_ENOTFOUND when
+ * the mailbox was deleted meanwhile.  Memory from arena.
+ */
+int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account, uint64_t since,
+                         struct arena *arena, struct mailbox_sync_delta *d_r, const char **error_r);
+
+/*
+ * The SQL expression of a message's flags for seen_account in parameter $n (for
+ * the other lib/store message queries): mm is the mailbox_messages alias.
+ */
+#define MAILBOX_SYNC_FLAGS_SQL(n)                                                                  \
+	"(CASE WHEN $" n "::int8 = 0 THEN mm.flags ELSE (mm.flags & ~1) | (EXISTS (SELECT 1 "      \
+	"FROM seen_private sp WHERE sp.account_id = $" n "::int8 AND sp.mailbox_id = "             \
+	"mm.mailbox_id AND sp.uid = mm.uid))::int END)"
+
+#endif

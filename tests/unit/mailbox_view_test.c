@@ -1,0 +1,166 @@
+/*
+ * mailbox_view_test.c - the selected-mailbox view of cairn-imapd without a database:
+ * UID <-> sequence numbers, sequence sets to UID ranges (sequence numbers beyond the
+ * mailbox refused, UIDs clamped, "n:*"), the session's own expunges (highest first,
+ * numbers valid as sent), flags formatting and PERMANENTFLAGS by ACL rights.
+ */
+#include "unit.h"
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "imap/seqset.h"
+#include "imapd/mailbox-view.h"
+#include "store/acl.h"
+#include "store/mailbox.h"
+#include "store/mailbox_msgs.h"
+#include "store/mailbox_sync.h"
+
+#include <string.h>
+
+/* A view of UIDs 2, 4, 6, ... (n messages); message 1 is \Seen. */
+static struct mailbox_view *view_of(size_t n, unsigned rights, bool readonly)
+{
+	struct mailbox_sync_msg msgs[64];
+	struct mailbox_sync_state st = {.id = 7,
+	                                .owner_id = 1,
+	                                .uidvalidity = 99,
+	                                .uidnext = (uint32_t)(2 * n + 2),
+	                                .highestmodseq = 5,
+	                                .msgs = msgs,
+	                                .count = n};
+	memset(msgs, 0, sizeof(msgs));
+	for (size_t i = 0; i < n; i++)
+		msgs[i].uid = (uint32_t)(2 * i + 2);
+	msgs[0].flags = MAILBOX_FLAG_SEEN;
+	return mailbox_view_new(&st, "INBOX", 0, readonly, rights);
+}
+
+static void test_seq_lookup(void)
+{
+	struct mailbox_view *v = view_of(5, ACL_ALL, false);
+	CU_ASSERT_EQUAL(mailbox_view_seq(v, 2), 1);
+	CU_ASSERT_EQUAL(mailbox_view_seq(v, 10), 5);
+	CU_ASSERT_EQUAL(mailbox_view_seq(v, 3), 0);
+	CU_ASSERT_EQUAL(mailbox_view_seq(v, 11), 0);
+	CU_ASSERT_EQUAL(mailbox_view_seq_ge(v, 3), 2);
+	CU_ASSERT_EQUAL(mailbox_view_seq_ge(v, 1), 1);
+	CU_ASSERT_EQUAL(mailbox_view_seq_ge(v, 11), 6);
+	CU_ASSERT_EQUAL(v->uidvalidity, 99);
+	CU_ASSERT_EQUAL(v->msgs[0].flags, MAILBOX_FLAG_SEEN);
+	mailbox_view_free(&v);
+	CU_ASSERT_PTR_NULL(v);
+	mailbox_view_free(&v); /* safe twice */
+}
+
+static int ranges_of(struct mailbox_view *v, const char *set_text, bool uid, struct arena *a,
+                     struct mailbox_uid_ranges *r)
+{
+	struct seqset set;
+	const char *error;
+	seqset_init(&set, a);
+	CU_ASSERT_EQUAL_FATAL(seqset_parse(&set, set_text, strlen(set_text), &error), 0);
+	return mailbox_view_ranges(v, &set, uid, a, r, &error);
+}
+
+static void test_ranges(void)
+{
+	struct arena *a = arena_new(0);
+	struct mailbox_view *v = view_of(5, ACL_ALL, false);
+	struct mailbox_uid_ranges r;
+	CU_ASSERT_EQUAL(ranges_of(v, "2:3,5", false, a, &r), 0);
+	CU_ASSERT_EQUAL(r.n, 2);
+	CU_ASSERT_EQUAL(r.lo[0], 4);
+	CU_ASSERT_EQUAL(r.hi[0], 6);
+	CU_ASSERT_EQUAL(r.lo[1], 10);
+	CU_ASSERT_EQUAL(r.hi[1], 10);
+	CU_ASSERT_EQUAL(ranges_of(v, "*", false, a, &r), 0);
+	CU_ASSERT_EQUAL(r.lo[0], 10);
+	CU_ASSERT_EQUAL(ranges_of(v, "6", false, a, &r), -1); /* beyond the mailbox */
+	CU_ASSERT_EQUAL(ranges_of(v, "3:100", true, a, &r), 0); /* UIDs clamp */
+	CU_ASSERT_EQUAL(r.n, 1);
+	CU_ASSERT_EQUAL(r.lo[0], 3);
+	CU_ASSERT_EQUAL(r.hi[0], 10);
+	CU_ASSERT_EQUAL(ranges_of(v, "50:60", true, a, &r), 0);
+	CU_ASSERT_EQUAL(r.n, 0);
+	CU_ASSERT_EQUAL(ranges_of(v, "50:*", true, a, &r), 0); /* n:* includes the last */
+	CU_ASSERT_EQUAL(r.n, 1);
+	CU_ASSERT_EQUAL(r.lo[0], 10);
+	CU_ASSERT_EQUAL(r.hi[0], 10);
+	mailbox_view_free(&v);
+	v = view_of(0, ACL_ALL, false);
+	CU_ASSERT_EQUAL(ranges_of(v, "1:*", true, a, &r), 0);
+	CU_ASSERT_EQUAL(r.n, 0);
+	CU_ASSERT_EQUAL(ranges_of(v, "1", false, a, &r), -1);
+	mailbox_view_free(&v);
+	arena_free(&a);
+}
+
+static void test_own_expunge(void)
+{
+	struct mailbox_view *v = view_of(5, ACL_ALL, false);
+	struct buf out = BUF_INIT;
+	const uint32_t uids[] = {2, 6, 7, 10};
+	mailbox_view_expunge(v, uids, 4, &out);
+	/* UID 7 is not in the view; the rest go highest sequence number first. */
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "* 5 EXPUNGE\r\n* 3 EXPUNGE\r\n* 1 EXPUNGE\r\n");
+	CU_ASSERT_EQUAL(v->count, 2);
+	CU_ASSERT_EQUAL(v->msgs[0].uid, 4);
+	CU_ASSERT_EQUAL(v->msgs[1].uid, 8);
+	buf_free(&out);
+	mailbox_view_free(&v);
+}
+
+static void test_update_and_flags(void)
+{
+	struct mailbox_view *v = view_of(3, ACL_ALL, false);
+	struct buf out = BUF_INIT;
+	int64_t kw[] = {42};
+	struct mailbox_sync_msg m = {.uid = 4,
+	                             .flags = MAILBOX_FLAG_FLAGGED | MAILBOX_FLAG_DELETED,
+	                             .keywords = kw,
+	                             .n_keywords = 1};
+	mailbox_view_update(v, &m);
+	CU_ASSERT_EQUAL(v->msgs[1].flags, MAILBOX_FLAG_FLAGGED | MAILBOX_FLAG_DELETED);
+	CU_ASSERT_EQUAL(v->msgs[1].n_keywords, 1);
+	/* Keyword 42 is unknown to the view: not shown (the sync learns names first). */
+	mailbox_view_format_flags(v, v->msgs[1].flags, v->msgs[1].keywords, 1, &out);
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "(\\Flagged \\Deleted)");
+	m.uid = 5; /* not in the view: ignored */
+	mailbox_view_update(v, &m);
+	buf_free(&out);
+	mailbox_view_free(&v);
+}
+
+static void test_permanentflags_by_rights(void)
+{
+	struct buf out = BUF_INIT;
+	struct mailbox_view *v = view_of(1, ACL_ALL, false);
+	mailbox_view_write_flags(v, &out);
+	CU_ASSERT_STRING_EQUAL(
+	        buf_cstr(&out),
+	        "* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n"
+	        "* OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft "
+	        "\\*)] Flags permitted\r\n");
+	mailbox_view_free(&v);
+	buf_reset(&out);
+	v = view_of(1, ACL_LOOKUP | ACL_READ | ACL_SEEN, false);
+	mailbox_view_write_flags(v, &out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_cstr(&out), "[PERMANENTFLAGS (\\Seen)]"));
+	mailbox_view_free(&v);
+	buf_reset(&out);
+	v = view_of(1, ACL_ALL, true);
+	mailbox_view_write_flags(v, &out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_cstr(&out), "[PERMANENTFLAGS ()]"));
+	mailbox_view_free(&v);
+	buf_free(&out);
+}
+
+static const struct unit_test mailbox_view_tests[] = {
+        {"seq_lookup", test_seq_lookup},
+        {"ranges", test_ranges},
+        {"own_expunge", test_own_expunge},
+        {"update_and_flags", test_update_and_flags},
+        {"permanentflags_by_rights", test_permanentflags_by_rights},
+        {NULL, NULL},
+};
+UNIT_SUITE("mailbox_view", mailbox_view_tests)
