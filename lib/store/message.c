@@ -1,8 +1,7 @@
 /*
  * message.c - rows of the `messages` table: the parse-once index of a blob.
  *
- * Exports message_find, message_insert, message_index_params, message_utf8_clean,
- * message_sha_param.
+ * Exports message_index_params, message_utf8_clean, message_sha_param.
  * The SQL of each statement sits next to the C that runs it.
  */
 #include "message.h"
@@ -83,32 +82,6 @@ char *message_sha_param(struct arena *arena, const struct blob_id *blob)
 	return message_hex_param(arena, blob->sha256, BLOB_ID_LEN);
 }
 
-int message_find(struct db *db, const struct blob_id *blob, struct arena *arena, int64_t *id_r,
-                 char **message_id_r, const char **error_r)
-{
-	const char *params[] = {message_sha_param(arena, blob)};
-	PGresult *res = db_exec(db, "SELECT id, message_id FROM messages WHERE sha256 = $1::bytea",
-	                        1, params, error_r);
-	if (res == NULL)
-		return -1;
-	int found = PQntuples(res) > 0;
-	if (found) {
-		*id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*message_id_r =
-		        PQgetisnull(res, 0, 1) ? NULL : arena_strdup(arena, PQgetvalue(res, 0, 1));
-	}
-	PQclear(res);
-	return found;
-}
-
-static const char message_insert_sql[] =
-        "INSERT INTO messages (sha256, size, header_size, body_lines, sent_date, envelope,"
-        " bodystructure, body, parts, message_id, in_reply_to, references_hdr, subject,"
-        " from_addr, to_addr, cc_addr, bcc_addr, search_headers, search_text)"
-        " VALUES ($1::bytea, $2::int8, $3::int8, $4::int8, to_timestamp($5::float8), $6, $7,"
-        " $8, $9::bytea, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-        " ON CONFLICT (sha256) DO NOTHING RETURNING id";
-
 /* PostgreSQL's timestamptz ends in year 294276; beyond (or INT64_MIN = no Date:) is NULL. */
 #define MESSAGE_DATE_MAX 9000000000000LL
 
@@ -136,30 +109,4 @@ void message_index_params(struct arena *arena, const struct message_index *idx, 
 	for (int i = 0; i < 14; i++)
 		p[3 + i] = message_utf8_clean(arena, text[i]);
 	p[6] = idx->parts ? message_hex_param(arena, idx->parts, idx->parts_len) : NULL;
-}
-
-int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
-                   const struct message_index *idx, struct arena *arena, int64_t *id_r,
-                   const char **error_r)
-{
-	const char *p[2 + MESSAGE_INDEX_PARAMS];
-	p[0] = message_sha_param(arena, blob);
-	p[1] = arena_printf(arena, "%llu", (unsigned long long)size);
-	message_index_params(arena, idx, p + 2);
-
-	PGresult *res = db_exec(db, message_insert_sql, 19, p, error_r);
-	if (res == NULL)
-		return -1;
-	int inserted = PQntuples(res) > 0;
-	if (inserted)
-		*id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	if (inserted)
-		return 0;
-	/* Lost the race to a concurrent delivery of the same bytes: use its row. */
-	char *ignored;
-	int r = message_find(db, blob, arena, id_r, &ignored, error_r);
-	if (r == 0)
-		*error_r = "messages row vanished during insert";
-	return r == 1 ? 0 : -1;
 }

@@ -14,23 +14,6 @@ struct blob_id;
 struct db;
 struct message_index;
 
-/*
- * Look up the row of blob.  1 = found (*id_r, and *message_id_r = its Message-ID
- * from arena or NULL), 0 = not indexed yet, -1 = database error (*error_r).
- */
-int message_find(struct db *db, const struct blob_id *blob, struct arena *arena, int64_t *id_r,
-                 char **message_id_r, const char **error_r);
-
-/*
- * Insert the index of blob (size bytes; idx from message_index_build) and return
- * its id; when a concurrent writer inserted the same blob first, its row is used.
- * Text fields are stored as valid UTF-8 (invalid bytes become '?', one for one, so
- * literal lengths in ENVELOPE/BODYSTRUCTURE stay right).  0 or -1 with *error_r.
- */
-int message_insert(struct db *db, const struct blob_id *blob, uint64_t size,
-                   const struct message_index *idx, struct arena *arena, int64_t *id_r,
-                   const char **error_r);
-
 /* Number of parameters message_index_params() fills. */
 #define MESSAGE_INDEX_PARAMS 17
 
