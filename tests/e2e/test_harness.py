@@ -63,7 +63,7 @@ class HarnessCleanupTest(unittest.TestCase):
         env = dict(os.environ, CAIRN_HARNESS_SELFTEST_SLEEP="30")
         p = subprocess.Popen([sys.executable, runner, "--only", "e2e", "-k", "selftest_sleep"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         datadir = None
         while time.time() < deadline and datadir is None:
             for pid in subprocess.run(["pgrep", "-P", str(p.pid)], stdout=subprocess.PIPE
@@ -71,9 +71,9 @@ class HarnessCleanupTest(unittest.TestCase):
                 try:
                     with open("/proc/%d/cmdline" % int(pid), "rb") as f:
                         cmd = f.read().split(b"\0")
-                except FileNotFoundError:  # a short-lived child (pg_isready) ended
+                except OSError:  # a short-lived child (pg_isready) ended
                     continue
-                if cmd and cmd[0].endswith(b"postgres"):
+                if cmd and cmd[0].endswith(b"postgres") and b"-D" in cmd:
                     datadir = cmd[cmd.index(b"-D") + 1].decode()
             time.sleep(0.1)
         self.assertIsNotNone(datadir, "runner never started postgres")
