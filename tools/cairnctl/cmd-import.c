@@ -41,6 +41,8 @@ static int ctl_import_open(struct ctl *ctl, struct ctl_import *im, char **op)
 	const char *error;
 	int64_t owner;
 	struct mailbox_info info;
+	if (ctl_check_folder(op[1]) != 0)
+		return CTL_ERR;
 	im->reader = ctl_mail_open(op[2], &im->count, &error);
 	if (im->reader == NULL)
 		return ctl_fail(CTL_ERR, "%s", error);
