@@ -426,7 +426,9 @@ int mailbox_messages_list(struct db *db, int64_t mailbox_id, struct arena *arena
 	const char *params[] = {store_i64(idbuf, mailbox_id)};
 	PGresult *res = db_exec(db,
 	                        "SELECT mm.uid, encode(m.sha256, 'hex'), m.size, mm.flags, "
-	                        "extract(epoch FROM mm.internaldate)::bigint FROM mailbox_messages "
+	                        "extract(epoch FROM mm.internaldate)::bigint, "
+	                        "(SELECT string_agg(k.name, ' ' ORDER BY k.id) FROM keywords k "
+	                        "WHERE k.id = ANY(mm.keywords)) FROM mailbox_messages "
 	                        "mm JOIN messages m ON m.id = mm.message_id "
 	                        "WHERE mm.mailbox_id = $1::bigint ORDER BY mm.uid",
 	                        1, params, error_r);
@@ -445,73 +447,10 @@ int mailbox_messages_list(struct db *db, int64_t mailbox_id, struct arena *arena
 		list[i].size = store_get_i64(res, i, 2);
 		list[i].flags = (unsigned)store_get_i64(res, i, 3);
 		list[i].internaldate = store_get_i64(res, i, 4);
+		list[i].keywords = arena_strdup(arena, PQgetvalue(res, i, 5));
 	}
 	PQclear(res);
 	*list_r = list;
 	*n_r = (size_t)n;
 	return 0;
-}
-
-/* Inside a transaction, mailbox locked at new MODSEQ p[3]: update the row, then counters. */
-static int mailbox_set_flags_locked(struct db *db, const char *const *p, unsigned flags,
-                                    const char **error_r)
-{
-	PGresult *res =
-	        db_exec(db,
-	                "WITH o AS (SELECT flags FROM mailbox_messages WHERE mailbox_id = "
-	                "$1::bigint AND uid = $2::bigint FOR UPDATE) UPDATE mailbox_messages "
-	                "mm SET flags = $3::int, modseq = $4::bigint, internaldate = CASE "
-	                "WHEN $5::bigint < 0 THEN mm.internaldate ELSE to_timestamp($5::bigint) "
-	                "END FROM o WHERE mm.mailbox_id = $1::bigint AND mm.uid = $2::bigint "
-	                "RETURNING o.flags",
-	                5, p, error_r);
-	if (res == NULL)
-		return STORE_EDB;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return store_fail(STORE_ENOTFOUND, error_r, "no message with UID %s", p[1]);
-	}
-	unsigned old = (unsigned)store_get_i64(res, 0, 0);
-	PQclear(res);
-	char seen[8], del[8];
-	snprintf(seen, sizeof(seen), "%d",
-	         ((old & MAILBOX_FLAG_SEEN) != 0) - ((flags & MAILBOX_FLAG_SEEN) != 0));
-	snprintf(del, sizeof(del), "%d",
-	         ((flags & MAILBOX_FLAG_DELETED) != 0) - ((old & MAILBOX_FLAG_DELETED) != 0));
-	const char *c[] = {p[0], seen, del};
-	return db_cmd(db,
-	              "UPDATE mailboxes SET unseen = GREATEST(unseen + $2::int, 0), deleted_msgs = "
-	              "GREATEST(deleted_msgs + $3::int, 0) WHERE id = $1::bigint",
-	              3, c, error_r) < 0
-	               ? STORE_EDB
-	               : 0;
-}
-
-int mailbox_message_set_flags(struct db *db, int64_t mailbox_id, uint32_t uid, unsigned flags,
-                              int64_t internaldate, const char **error_r)
-{
-	char idbuf[24], uidbuf[24], fbuf[24], mbuf[24], dbuf[24];
-	const char *p[] = {store_i64(idbuf, mailbox_id), store_i64(uidbuf, uid),
-	                   store_i64(fbuf, flags), mbuf, store_i64(dbuf, internaldate)};
-	int r = store_begin(db, error_r);
-	if (r < 0)
-		return r;
-	/* The mailbox row first, as delivery locks it: the new MODSEQ comes from there. */
-	PGresult *res = db_exec(db,
-	                        "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = "
-	                        "$1::bigint AND deleted_at IS NULL RETURNING highestmodseq",
-	                        1, p, error_r);
-	if (res == NULL)
-		r = STORE_EDB;
-	else if (PQntuples(res) == 0)
-		r = store_fail(STORE_ENOTFOUND, error_r, "no such mailbox");
-	else
-		snprintf(mbuf, sizeof(mbuf), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (r == 0)
-		r = mailbox_set_flags_locked(db, p, flags, error_r);
-	if (r == 0)
-		return store_commit(db, error_r);
-	store_rollback(db);
-	return r;
 }

@@ -119,18 +119,12 @@ struct mailbox_msg {
 	int64_t size;
 	unsigned flags;
 	int64_t internaldate; /* Unix time */
+	const char *keywords; /* names separated by single spaces, "" when none */
 };
 
 /* Every message of a mailbox, by UID, into an array from arena (for export). */
 int mailbox_messages_list(struct db *db, int64_t mailbox_id, struct arena *arena,
                           struct mailbox_msg **list_r, size_t *n_r, const char **error_r);
-/*
- * Set the system flags of one message (and its internal date, unless internaldate
- * is -1) at a new MODSEQ, keeping the mailbox's unseen and deleted counters right.
- * STORE_ENOTFOUND when the mailbox or UID is gone.
- */
-int mailbox_message_set_flags(struct db *db, int64_t mailbox_id, uint32_t uid, unsigned flags,
-                              int64_t internaldate, const char **error_r);
 
 /*
  * For account.c, inside the caller's transaction: release every message of every

@@ -107,6 +107,13 @@ struct blob_store;
  */
 struct blob_store *ctl_blobs(struct ctl *ctl);
 
+/*
+ * Refuse (exit 1, after printing why) a personal folder name that cairn-imapd
+ * reads as another namespace ("Other Users/...", "Shared Folders/...", see
+ * imapd/namespace.h): clients could never reach it.  0 when name is usable.
+ */
+int ctl_check_folder(const char *name);
+
 /* Map a negative STORE_* code to an exit code after printing error (1 or 3). */
 int ctl_store_fail(int code, const char *error);
 

@@ -1,7 +1,8 @@
 /*
  * cmd-export.c - `cairnctl export [--format maildir|mbox] [--mailbox NAME] OWNER
  * DEST`: write a user's folders out, with flags and internal dates, as one Maildir
- * (DEST/<folder>/{cur,new,tmp}) or one mbox file (DEST/<folder>.mbox) per folder.
+ * (DEST/<folder>/{cur,new,tmp}) or one mbox file (DEST/<folder>.mbox, keywords in
+ * X-Keywords) per folder.
  */
 #include "cairnctl.h"
 #include "ctl-mailfile.h"
@@ -65,7 +66,7 @@ static int ctl_export_box(struct db *db, struct blob_store *blobs, const char *d
 		code = ctl_fail(CTL_ERR, "%s: %s", box->name, error);
 	for (size_t i = 0; code == CTL_OK && i < n; i++) {
 		struct blob_id id;
-		struct ctl_mail m = {msgs[i].flags, msgs[i].internaldate, 0};
+		struct ctl_mail m = {msgs[i].flags, msgs[i].internaldate, 0, msgs[i].keywords, 0};
 		memcpy(id.sha256, msgs[i].sha256, 32);
 		buf_reset(&data);
 		if (blob_read(blobs, &id, 0, SIZE_MAX, &data, &error) < 0)

@@ -70,6 +70,8 @@ static int ctl_mailbox_create(struct ctl *ctl, int argc, char **argv)
 	int n;
 	if (ctl_args(argc, argv, opts, 2, 2, &op, &n) != 0)
 		return CTL_USAGE;
+	if (ctl_check_folder(op[1]) != 0)
+		return CTL_ERR;
 	struct db *db = ctl_db(ctl);
 	const char *error;
 	int64_t owner;
@@ -108,6 +110,8 @@ static int ctl_mailbox_rename(struct ctl *ctl, int argc, char **argv)
 	int n;
 	if (ctl_args(argc, argv, NULL, 3, 3, &op, &n) != 0)
 		return CTL_USAGE;
+	if (ctl_check_folder(op[2]) != 0)
+		return CTL_ERR;
 	struct db *db = ctl_db(ctl);
 	const char *error;
 	int64_t owner;

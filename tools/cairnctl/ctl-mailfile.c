@@ -11,6 +11,8 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "imap/flags.h"
+#include "store/keyword.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +42,7 @@ struct ctl_mail_reader {
 	/* mbox */
 	const char *map;
 	size_t size, pos;
+	struct buf keywords; /* of the last message: " kw1 kw2" */
 	/* Maildir */
 	char **files;
 	size_t nfiles, next;
@@ -88,31 +91,104 @@ static unsigned ctl_mbox_status_flags(const char *v, size_t len, int x_status)
 	return flags;
 }
 
+/* The header fields of an mbox message that are flags, not content. */
+enum ctl_mbox_field { CTL_MBOX_OTHER, CTL_MBOX_STATUS, CTL_MBOX_XSTATUS, CTL_MBOX_KEYWORDS };
+
+/* What the line-by-line reading of one mbox message carries along. */
+struct ctl_mbox_parse {
+	int in_header;
+	enum ctl_mbox_field field; /* of the header line being read (continuations) */
+	struct buf *msg;
+	struct ctl_mail *m;
+	struct buf *keywords; /* " kw1 kw2 ... " while collecting */
+	unsigned n_keywords;
+};
+
+/* Add one X-Keywords token unless invalid (counted), a duplicate or one too many. */
+static void ctl_mbox_keyword(struct ctl_mbox_parse *ps, const char *k, size_t len)
+{
+	if (!imap_keyword_valid(k, len) || ps->n_keywords >= KEYWORD_MAX_PER_MESSAGE) {
+		ps->m->dropped_keywords++;
+		return;
+	}
+	for (const char *p = buf_cstr(ps->keywords); (p = strchr(p, ' ')) != NULL; p++)
+		if (strncasecmp(p + 1, k, len) == 0 && p[1 + len] == ' ')
+			return;
+	buf_append(ps->keywords, k, len);
+	buf_append_char(ps->keywords, ' ');
+	ps->n_keywords++;
+}
+
+/* X-Keywords values: keywords separated by spaces, tabs or commas (both are in use). */
+static void ctl_mbox_keywords(struct ctl_mbox_parse *ps, const char *v, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < len && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
+			i++;
+		if (i > start)
+			ctl_mbox_keyword(ps, v + start, i - start);
+	}
+}
+
+/* The field a header line starts, and its value after the colon. */
+static enum ctl_mbox_field ctl_mbox_field(const char *l, size_t len, size_t *value_r)
+{
+	static const struct {
+		const char *name;
+		enum ctl_mbox_field field;
+	} fields[] = {{"Status:", CTL_MBOX_STATUS},
+	              {"X-Status:", CTL_MBOX_XSTATUS},
+	              {"X-Keywords:", CTL_MBOX_KEYWORDS}};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		size_t n = strlen(fields[i].name);
+		if (len >= n && strncasecmp(l, fields[i].name, n) == 0) {
+			*value_r = n;
+			return fields[i].field;
+		}
+	}
+	return CTL_MBOX_OTHER;
+}
+
 /*
- * Append one source line (without its LF; a trailing CR is dropped) to msg with
- * CRLF, unless it is a Status/X-Status header (or its continuation) in the header
- * section, which becomes flags instead.
+ * A header line (or continuation) that is a flag field becomes flags or keywords
+ * and 1 is returned: it is not part of the stored message.
  */
-static void ctl_mbox_line(const char *l, size_t len, int *in_header, int *skipping, struct buf *msg,
-                          struct ctl_mail *m)
+static int ctl_mbox_flag_line(struct ctl_mbox_parse *ps, const char *l, size_t len)
+{
+	size_t v = 0;
+	if (l[0] != ' ' && l[0] != '\t')
+		ps->field = ctl_mbox_field(l, len, &v);
+	switch (ps->field) {
+	case CTL_MBOX_OTHER:
+		return 0;
+	case CTL_MBOX_STATUS:
+	case CTL_MBOX_XSTATUS:
+		ps->m->flags |=
+		        ctl_mbox_status_flags(l + v, len - v, ps->field == CTL_MBOX_XSTATUS);
+		return 1;
+	case CTL_MBOX_KEYWORDS:
+		ctl_mbox_keywords(ps, l + v, len - v);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Append one source line (without its LF; a trailing CR is dropped) to the message
+ * with CRLF, unless it is a flag field of the header section.
+ */
+static void ctl_mbox_line(struct ctl_mbox_parse *ps, const char *l, size_t len)
 {
 	if (len > 0 && l[len - 1] == '\r')
 		len--;
-	if (*in_header) {
-		if (len == 0) {
-			*in_header = 0;
-		} else if (*skipping && (l[0] == ' ' || l[0] == '\t')) {
+	if (ps->in_header) {
+		if (len == 0)
+			ps->in_header = 0;
+		else if (ctl_mbox_flag_line(ps, l, len))
 			return;
-		} else {
-			int st = len >= 7 && strncasecmp(l, "Status:", 7) == 0;
-			int xst = len >= 9 && strncasecmp(l, "X-Status:", 9) == 0;
-			*skipping = st || xst;
-			if (*skipping) {
-				m->flags |= st ? ctl_mbox_status_flags(l + 7, len - 7, 0)
-				               : ctl_mbox_status_flags(l + 9, len - 9, 1);
-				return;
-			}
-		}
 	}
 	size_t q = 0;
 	while (q < len && l[q] == '>')
@@ -121,8 +197,8 @@ static void ctl_mbox_line(const char *l, size_t len, int *in_header, int *skippi
 		l++; /* mboxrd: one level of quoting comes off */
 		len--;
 	}
-	buf_append(msg, l, len);
-	buf_append(msg, "\r\n", 2);
+	buf_append(ps->msg, l, len);
+	buf_append(ps->msg, "\r\n", 2);
 }
 
 static int ctl_mbox_next(struct ctl_mail_reader *r, struct buf *msg, struct ctl_mail *m,
@@ -152,17 +228,24 @@ static int ctl_mbox_next(struct ctl_mail_reader *r, struct buf *msg, struct ctl_
 		return -1;
 	}
 	buf_reset(msg);
+	buf_reset(&r->keywords);
+	buf_append_char(&r->keywords, ' ');
 	m->flags = 0;
-	int in_header = 1, skipping = 0;
+	m->dropped_keywords = 0;
+	struct ctl_mbox_parse ps = {1, CTL_MBOX_OTHER, msg, m, &r->keywords, 0};
 	for (const char *l = body; l < content_end;) {
 		const char *nl = memchr(l, '\n', (size_t)(content_end - l));
 		if (nl == NULL) { /* last line without a line end: keep it so */
 			buf_append(msg, l, (size_t)(content_end - l));
 			break;
 		}
-		ctl_mbox_line(l, (size_t)(nl - l), &in_header, &skipping, msg, m);
+		ctl_mbox_line(&ps, l, (size_t)(nl - l));
 		l = nl + 1;
 	}
+	/* " a b " -> "a b" */
+	if (r->keywords.len > 1)
+		buf_truncate(&r->keywords, r->keywords.len - 1);
+	m->keywords = buf_cstr(&r->keywords) + 1;
 	m->source_bytes = (uint64_t)(stop - p);
 	r->pos = (size_t)(stop - base);
 	return 1;
@@ -295,6 +378,8 @@ static int ctl_maildir_next(struct ctl_mail_reader *r, struct buf *msg, struct c
 	m->flags = strncmp(name, "cur/", 4) == 0 ? ctl_maildir_flags(name) : 0;
 	m->internaldate = (int64_t)st.st_mtime;
 	m->source_bytes = (uint64_t)st.st_size;
+	m->keywords = NULL;
+	m->dropped_keywords = 0;
 	return 1;
 }
 
@@ -363,6 +448,7 @@ void ctl_mail_close(struct ctl_mail_reader **rp)
 	for (size_t i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
 	free(r->files);
+	buf_free(&r->keywords);
 	free(r->path);
 	XFREE(*rp);
 }
@@ -415,8 +501,22 @@ struct ctl_mail_writer *ctl_mail_create(const char *path, enum ctl_mail_format f
 	return w;
 }
 
-/* Write data as LF lines to f; mbox adds Status lines and mboxrd quoting. */
-static void ctl_mbox_body(FILE *f, const char *data, size_t len, unsigned flags)
+/* The flag fields of an mbox message: Status, X-Status, X-Keywords. */
+static void ctl_mbox_flag_headers(FILE *f, const struct ctl_mail *m)
+{
+	unsigned flags = m->flags;
+	if (flags & CTL_FLAG_SEEN)
+		fputs("Status: RO\n", f);
+	if (flags & (CTL_FLAG_ANSWERED | CTL_FLAG_FLAGGED | CTL_FLAG_DRAFT | CTL_FLAG_DELETED))
+		fprintf(f, "X-Status: %s%s%s%s\n", flags & CTL_FLAG_ANSWERED ? "A" : "",
+		        flags & CTL_FLAG_FLAGGED ? "F" : "", flags & CTL_FLAG_DRAFT ? "T" : "",
+		        flags & CTL_FLAG_DELETED ? "D" : "");
+	if (m->keywords != NULL && m->keywords[0] != '\0')
+		fprintf(f, "X-Keywords: %s\n", m->keywords);
+}
+
+/* Write data as LF lines to f; mbox adds the flag fields and mboxrd quoting. */
+static void ctl_mbox_body(FILE *f, const char *data, size_t len, const struct ctl_mail *m)
 {
 	int in_header = 1;
 	for (size_t i = 0; i < len;) {
@@ -426,15 +526,7 @@ static void ctl_mbox_body(FILE *f, const char *data, size_t len, unsigned flags)
 		size_t text = n > 0 && l[n - 1] == '\r' ? n - 1 : n;
 		if (in_header && text == 0) {
 			in_header = 0;
-			if (flags & CTL_FLAG_SEEN)
-				fputs("Status: RO\n", f);
-			if (flags & (CTL_FLAG_ANSWERED | CTL_FLAG_FLAGGED | CTL_FLAG_DRAFT |
-			             CTL_FLAG_DELETED))
-				fprintf(f, "X-Status: %s%s%s%s\n",
-				        flags & CTL_FLAG_ANSWERED ? "A" : "",
-				        flags & CTL_FLAG_FLAGGED ? "F" : "",
-				        flags & CTL_FLAG_DRAFT ? "T" : "",
-				        flags & CTL_FLAG_DELETED ? "D" : "");
+			ctl_mbox_flag_headers(f, m);
 		}
 		size_t q = 0;
 		while (q < text && l[q] == '>')
@@ -447,6 +539,8 @@ static void ctl_mbox_body(FILE *f, const char *data, size_t len, unsigned flags)
 	}
 	if (len == 0 || data[len - 1] != '\n')
 		fputc('\n', f);
+	else if (in_header) /* a message of header lines only: the flags still belong there */
+		ctl_mbox_flag_headers(f, m);
 }
 
 static int ctl_maildir_write(struct ctl_mail_writer *w, const void *data, size_t len,
@@ -493,7 +587,7 @@ int ctl_mail_write(struct ctl_mail_writer *w, const void *data, size_t len,
 	if (gmtime_r(&when, &tm))
 		strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
 	fprintf(w->mbox, "From MAILER-DAEMON %s\n", date);
-	ctl_mbox_body(w->mbox, data, len, m->flags);
+	ctl_mbox_body(w->mbox, data, len, m);
 	fputc('\n', w->mbox);
 	if (ferror(w->mbox)) {
 		*error_r = ctl_mail_err("%s: write failed: %s", w->path, strerror(errno));

@@ -1,11 +1,13 @@
 /*
  * ctl-mailfile.h - reading and writing the mail formats of `cairnctl import` and
- * `cairnctl export`: mbox (mboxrd quoting, flags in Status/X-Status, internal date
- * in the From_ line) and Maildir (flags in the ":2," info, internal date as mtime).
+ * `cairnctl export`: mbox (mboxrd quoting, flags in Status/X-Status, keywords in
+ * X-Keywords, internal date in the From_ line) and Maildir (system flags in the
+ * ":2," info, internal date as mtime; the format has no keywords).
  *
  * Readers hand out each message with CRLF line ends (cairn's stored form), the
- * Status/X-Status headers of mbox removed (they are flags, not content), so that
- * export followed by import gives byte-identical messages.  Writers do the inverse.
+ * Status/X-Status/X-Keywords headers of mbox removed (they are flags, not
+ * content), so that export followed by import gives byte-identical messages.
+ * Writers do the inverse.
  */
 #ifndef CAIRNCTL_MAILFILE_H
 #define CAIRNCTL_MAILFILE_H
@@ -26,6 +28,14 @@ struct ctl_mail {
 	unsigned flags;
 	int64_t internaldate; /* Unix time, -1 when the source has none */
 	uint64_t source_bytes; /* bytes of the source this message took (for progress) */
+	/*
+	 * IMAP keywords separated by single spaces ("" or NULL: none).  From a reader:
+	 * valid atoms, no duplicates (case-insensitive), at most KEYWORD_MAX_PER_MESSAGE,
+	 * owned by the reader until its next call.
+	 */
+	const char *keywords;
+	/* From a reader: X-Keywords entries that are no IMAP keyword, or too many, left out. */
+	unsigned dropped_keywords;
 };
 
 struct ctl_mail_reader;

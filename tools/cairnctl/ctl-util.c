@@ -164,6 +164,22 @@ struct blob_store *ctl_blobs(struct ctl *ctl)
 	return blobs;
 }
 
+int ctl_check_folder(const char *name)
+{
+	/* The namespace prefixes of imapd/namespace.h (NS_OTHER_PREFIX, NS_SHARED_PREFIX). */
+	static const char *const roots[] = {"Other Users", "Shared Folders"};
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		size_t n = strlen(roots[i]);
+		if (strncmp(name, roots[i], n) == 0 && (name[n] == '\0' || name[n] == '/'))
+			return ctl_fail(CTL_ERR,
+			                "%s: '%s/' is the IMAP namespace of %s; name that owner "
+			                "instead (user@domain, or @domain for public folders)",
+			                name, roots[i],
+			                i == 0 ? "other users' folders" : "the public folders");
+	}
+	return 0;
+}
+
 int ctl_store_fail(int code, const char *error)
 {
 	return ctl_fail(code == STORE_EDB ? CTL_UNAVAIL : CTL_ERR, "%s", error);
