@@ -33,6 +33,11 @@ struct blob_fs {
 	uint64_t temp_seq;
 	uint64_t fsyncs;
 	int no_tmpfile; /* O_TMPFILE unsupported here: use named temp files */
+	/* Running as root on a root owned by the service user (cairnctl import, gc):
+	   give what we create to that owner, so the daemons can still write there. */
+	int chown_new;
+	uid_t owner_uid;
+	gid_t owner_gid;
 };
 
 #define BLOB_FS_PATH_MAX (PATH_MAX + 1)
@@ -71,6 +76,10 @@ static int blob_fs_mkdir(struct blob_fs *fs, const char *path, const char **erro
 		*error_r = blob_error("blob store: mkdir %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (fs->chown_new && chown(path, fs->owner_uid, fs->owner_gid) < 0) {
+		*error_r = blob_error("blob store: chown %s: %s", path, strerror(errno));
+		return -1;
+	}
 	char parent[BLOB_FS_PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", path);
 	char *slash = strrchr(parent, '/');
@@ -97,7 +106,14 @@ static void *blob_fs_open(const char *location, const char **error_r)
 			*p = '_';
 	char tmp[BLOB_FS_PATH_MAX];
 	snprintf(tmp, sizeof(tmp), "%s/tmp", fs->root);
-	if (blob_fs_mkdir(fs, fs->root, error_r) < 0 || blob_fs_mkdir(fs, tmp, error_r) < 0) {
+	int ok = blob_fs_mkdir(fs, fs->root, error_r) == 0;
+	struct stat st;
+	if (ok && geteuid() == 0 && stat(fs->root, &st) == 0 && st.st_uid != 0) {
+		fs->chown_new = 1;
+		fs->owner_uid = st.st_uid;
+		fs->owner_gid = st.st_gid;
+	}
+	if (!ok || blob_fs_mkdir(fs, tmp, error_r) < 0) {
 		free(fs->root);
 		free(fs);
 		return NULL;
@@ -163,7 +179,8 @@ static int blob_fs_write_temp(struct blob_fs *fs, const void *data, size_t len, 
 		return -1;
 	}
 	fs->fsyncs++;
-	if (blob_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if ((fs->chown_new && fchown(fd, fs->owner_uid, fs->owner_gid) < 0) ||
+	    blob_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		*error_r = blob_error("blob store: write temp file: %s", strerror(errno));
 		close(fd);
 		if (temp_r[0])

@@ -92,6 +92,37 @@ static void test_put_layout_and_read(void)
 	CU_ASSERT_PTR_NULL(st);
 }
 
+/*
+ * A root process (cairnctl import/gc) writing into a root owned by the service user
+ * hands what it creates to that user, so the daemons can still write there.  As a
+ * normal user nothing may change owner.
+ */
+static void test_new_entries_take_root_owner(void)
+{
+	char root[300];
+	snprintf(root, sizeof(root), "%s/owned", blob_root);
+	CU_ASSERT_EQUAL_FATAL(mkdir(root, 0750), 0);
+	uid_t want_uid = geteuid() == 0 ? 65534 : geteuid();
+	gid_t want_gid = geteuid() == 0 ? 65534 : getegid();
+	CU_ASSERT_EQUAL_FATAL(chown(root, want_uid, want_gid), 0);
+	const char *error = NULL;
+	struct blob_store *st = blob_store_open(root, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct blob_id id;
+	CU_ASSERT_EQUAL(blob_put(st, "owned blob\r\n", 12, &id, &error), 0);
+	char hex[BLOB_HEX_LEN + 1], path[512];
+	blob_id_hex(&id, hex);
+	const char *fmt[] = {"%s/tmp", "%s/%.2s", "%s/%.2s/%.2s", "%s/%.2s/%.2s/%s"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), fmt[i], root, hex, hex + 2, hex);
+		struct stat sb;
+		CU_ASSERT_EQUAL_FATAL(stat(path, &sb), 0);
+		CU_ASSERT_EQUAL(sb.st_uid, want_uid);
+		CU_ASSERT_EQUAL(sb.st_gid, want_gid);
+	}
+	blob_store_close(&st);
+}
+
 static void test_put_twice_is_one_file_and_no_temp_left(void)
 {
 	const char *error = NULL;
@@ -231,6 +262,7 @@ static const struct unit_test blob_tests[] = {
         {"missing_and_delete", test_missing_and_delete},
         {"bad_root", test_bad_root},
         {"concurrent_same_blob", test_concurrent_same_blob},
+        {"new_entries_take_root_owner", test_new_entries_take_root_owner},
         {NULL, NULL},
 };
 UNIT_SUITE_FULL("blob", blob_tests, blob_suite_init, blob_suite_cleanup)
