@@ -28,8 +28,9 @@ static void capability_preauth(const struct imap_session *s, struct buf *out)
  * (imapd-msg) implement. */
 static void capability_auth(const struct imap_session *s, struct buf *out)
 {
-	buf_append_str(out, " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE"
-	                    " STATUS=SIZE UIDPLUS UNSELECT MOVE ESEARCH UTF8=ACCEPT");
+	buf_append_str(out,
+	               " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE"
+	               " STATUS=SIZE UIDPLUS UNSELECT MOVE ESEARCH UTF8=ACCEPT CONDSTORE QRESYNC");
 	buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)s->set->appendlimit);
 }
 

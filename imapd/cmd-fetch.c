@@ -2,7 +2,8 @@
  * cmd-fetch.c - FETCH and UID FETCH (RFC 9051 6.4.5): the attribute parser and the
  * loop over the messages.  Items: FLAGS UID INTERNALDATE RFC822.SIZE ENVELOPE
  * BODYSTRUCTURE BODY, BODY[section]<partial> and BODY.PEEK[...], RFC822,
- * RFC822.HEADER, RFC822.TEXT, and the macros ALL, FAST, FULL.
+ * RFC822.HEADER, RFC822.TEXT, MODSEQ, and the macros ALL, FAST, FULL; the
+ * modifiers (CHANGEDSINCE n [VANISHED]) of RFC 7162.
  *
  * Messages are read from the database in chunks of FETCH_CHUNK (one query each,
  * metadata only), so memory stays bounded for "1:*" on any mailbox; section bytes
@@ -149,6 +150,7 @@ static const struct {
         {"FAST", FETCH_FLAGS | FETCH_INTERNALDATE | FETCH_SIZE},
         {"ALL", FETCH_FLAGS | FETCH_INTERNALDATE | FETCH_SIZE | FETCH_ENVELOPE},
         {"FULL", FETCH_FLAGS | FETCH_INTERNALDATE | FETCH_SIZE | FETCH_ENVELOPE | FETCH_BODY},
+        {"MODSEQ", FETCH_MODSEQ},
 };
 
 static int fetch_item(struct command_ctx *cmd, const struct imap_arg *arg, bool in_list,
@@ -163,7 +165,7 @@ static int fetch_item(struct command_ctx *cmd, const struct imap_arg *arg, bool 
 	for (size_t i = 0; i < sizeof(fetch_atoms) / sizeof(fetch_atoms[0]); i++) {
 		if (strcasecmp(atom, fetch_atoms[i].name) == 0) {
 			/* Macros stand alone (RFC 9051 6.4.5). */
-			if (in_list && i >= 7)
+			if (in_list && i >= 7 && i < 10)
 				return -1;
 			req->items |= fetch_atoms[i].items;
 			return 0;
@@ -279,7 +281,8 @@ static int fetch_chunk(struct fetch_run *run, const struct mailbox_uid_ranges *r
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t seq = mailbox_view_seq(s->view, rows[i].m.uid);
-		if (seq == 0)
+		if (seq == 0 ||
+		    (run->req->changedsince && rows[i].m.modseq <= run->req->changedsince))
 			continue;
 		/* What the client is told now is what the next sync compares against. */
 		mailbox_view_update(s->view, &rows[i].m);
@@ -312,16 +315,76 @@ static int fetch_all(struct fetch_run *run, const struct mailbox_uid_ranges *ran
 	return 0;
 }
 
+/* "(CHANGEDSINCE n [VANISHED])" (RFC 7162 3.1.4.1, 3.2.6). */
+static int fetch_modifiers(struct command_ctx *cmd, const struct imap_arg *arg,
+                           struct fetch_req *req, const char **error_r)
+{
+	*error_r = "Invalid FETCH modifier";
+	if (arg->type != IMAP_ARG_LIST)
+		return -1;
+	for (const struct imap_arg *a = arg->list; a != NULL; a = a->next) {
+		if (imap_arg_is_atom(a, "CHANGEDSINCE") && req->changedsince == 0) {
+			a = a->next;
+			if (a == NULL || !msg_parse_modseq(a, false, &req->changedsince)) {
+				*error_r = "CHANGEDSINCE needs a mod-sequence value (1 or more)";
+				return -1;
+			}
+		} else if (imap_arg_is_atom(a, "VANISHED") && !req->vanished) {
+			req->vanished = true;
+		} else {
+			return -1;
+		}
+	}
+	if (req->vanished &&
+	    (!cmd->uid || !(cmd->s->enabled & SESSION_ENABLED_QRESYNC) || req->changedsince == 0)) {
+		*error_r = "VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC";
+		return -1;
+	}
+	if (req->changedsince)
+		req->items |= FETCH_MODSEQ;
+	return 0;
+}
+
+/* UID FETCH (CHANGEDSINCE n VANISHED): the expunged UIDs of the set first. */
+static int fetch_vanished(struct command_ctx *cmd, const struct fetch_req *req,
+                          const struct mailbox_uid_ranges *ranges, const char **error_r)
+{
+	uint32_t *uids;
+	size_t n;
+	const struct mailbox_view *v = cmd->s->view;
+	if (!req->vanished || ranges->n == 0 || v->gone)
+		return 0;
+	int r = mailbox_msgs_vanished(cmd->s->db, v->mailbox_id, req->changedsince, ranges,
+	                              cmd->pool, &uids, &n, error_r);
+	if (r < 0 || n == 0)
+		return r < 0 ? -1 : 0;
+	struct buf out;
+	buf_init_arena(&out, cmd->pool);
+	mailbox_view_write_vanished(uids, n, true, &out);
+	msg_write(cmd->s, &out);
+	return 0;
+}
+
+static unsigned fetch_what(const struct fetch_req *req)
+{
+	return (req->items & FETCH_ENVELOPE ? MAILBOX_FETCH_ENVELOPE : 0) |
+	       (req->items & FETCH_BODYSTRUCTURE ? MAILBOX_FETCH_BODYSTRUCTURE : 0) |
+	       (req->items & FETCH_BODY ? MAILBOX_FETCH_BODY : 0) |
+	       (req->sections ? MAILBOX_FETCH_PARTS : 0);
+}
+
 void cmd_fetch(struct command_ctx *cmd)
 {
 	struct mailbox_uid_ranges ranges;
 	struct fetch_req req;
 	const char *error;
-	if (cmd->arg_count != 2) {
-		reply_bad(cmd, "Usage: %s set items", cmd->name);
+	if (cmd->arg_count != 2 && cmd->arg_count != 3) {
+		reply_bad(cmd, "Usage: %s set items [(modifiers)]", cmd->name);
 		return;
 	}
-	if (fetch_parse(cmd, cmd->args->next, &req, &error) < 0) {
+	if (fetch_parse(cmd, cmd->args->next, &req, &error) < 0 ||
+	    (cmd->arg_count == 3 &&
+	     fetch_modifiers(cmd, cmd->args->next->next, &req, &error) < 0)) {
 		reply_bad(cmd, "%s", error);
 		return;
 	}
@@ -329,13 +392,17 @@ void cmd_fetch(struct command_ctx *cmd)
 		return;
 	if (cmd->uid)
 		req.items |= FETCH_UID;
-	struct fetch_run run = {.cmd = cmd, .req = &req};
-	run.what = (req.items & FETCH_ENVELOPE ? MAILBOX_FETCH_ENVELOPE : 0) |
-	           (req.items & FETCH_BODYSTRUCTURE ? MAILBOX_FETCH_BODYSTRUCTURE : 0) |
-	           (req.items & FETCH_BODY ? MAILBOX_FETCH_BODY : 0) |
-	           (req.sections ? MAILBOX_FETCH_PARTS : 0);
+	if (req.items & FETCH_MODSEQ) { /* implicit ENABLE CONDSTORE (RFC 7162 3.1) */
+		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
+		mailbox_view_set_modes(cmd->s->view, cmd->s->enabled);
+	}
+	struct fetch_run run = {.cmd = cmd, .req = &req, .what = fetch_what(&req)};
 	if (req.set_seen && fetch_set_seen(cmd, &ranges, &run.seen, &run.n_seen) < 0)
 		return;
+	if (fetch_vanished(cmd, &req, &ranges, &error) < 0) {
+		reply_store_error(cmd, STORE_EDB, error);
+		return;
+	}
 	run.chunk = arena_new(0);
 	int r = cmd->s->view->gone ? 0 : fetch_all(&run, &ranges, &error);
 	arena_free(&run.chunk);

@@ -22,6 +22,7 @@
 #include "imap/seqset.h"
 #include "store/keyword.h"
 #include "store/mailbox.h"
+#include "store/mailbox_msgs.h"
 #include "store/mailbox_search.h"
 
 #include <ctype.h>
@@ -39,7 +40,38 @@ struct search_parse {
 	struct command_ctx *cmd;
 	const char *error;
 	int depth;
+	bool modseq; /* a MODSEQ key was used: results carry the highest MODSEQ */
 };
+
+/*
+ * MODSEQ ["entry-name" entry-type] mod-sequence-valzer (RFC 7162 3.1.5).  cairn
+ * keeps one MODSEQ per message, not per flag, so an entry name only narrows
+ * nothing: the message's MODSEQ (a superset of any flag's) is compared.
+ */
+static struct search_key *search_modseq(struct search_parse *p, const struct imap_arg **argp)
+{
+	const struct imap_arg *a = (*argp)->next;
+	uint64_t modseq;
+	const char *s;
+	size_t len;
+	p->error = "MODSEQ needs a mod-sequence value";
+	if (a != NULL && a->type != IMAP_ARG_ATOM) {
+		if (!imap_arg_get_astring(a, &s, &len) || a->next == NULL ||
+		    !(imap_arg_is_atom(a->next, "priv") || imap_arg_is_atom(a->next, "shared") ||
+		      imap_arg_is_atom(a->next, "all")))
+			return NULL;
+		a = a->next->next;
+	}
+	if (a == NULL || !msg_parse_modseq(a, true, &modseq))
+		return NULL;
+	p->error = NULL;
+	struct search_key *k = arena_zalloc(p->cmd->pool, sizeof(*k));
+	k->type = SEARCH_MODSEQ;
+	k->num = (int64_t)modseq;
+	p->modseq = true;
+	*argp = a->next;
+	return k;
+}
 
 static struct search_key *search_new(struct search_parse *p, enum search_type type)
 {
@@ -224,6 +256,8 @@ static struct search_key *search_simple(struct search_parse *p, const char *name
 			return k;
 		}
 	}
+	if (strcasecmp(name, "MODSEQ") == 0)
+		return search_modseq(p, argp);
 	for (size_t i = 0; i < sizeof(search_arg_keys) / sizeof(search_arg_keys[0]); i++) {
 		if (strcasecmp(name, search_arg_keys[i].name) != 0)
 			continue;
@@ -341,8 +375,32 @@ static const struct imap_arg *search_options(struct search_parse *p, const struc
 	return a;
 }
 
+/* The highest MODSEQ of the matches uids[0..n) (0 when none), for "(MODSEQ n)". */
+static int search_max_modseq(struct command_ctx *cmd, const uint32_t *uids, size_t n,
+                             uint64_t *max_r)
+{
+	struct mailbox_fetch_row *rows;
+	size_t nr;
+	const char *error;
+	const struct mailbox_view *v = cmd->s->view;
+	struct mailbox_uid_ranges ranges = {uids, uids, n};
+	*max_r = 0;
+	if (n == 0)
+		return 0;
+	int r = mailbox_msgs_fetch(cmd->s->db, v->mailbox_id, v->seen_account, &ranges, 0,
+	                           cmd->pool, &rows, &nr, &error);
+	if (r < 0) {
+		reply_store_error(cmd, r, error);
+		return -1;
+	}
+	for (size_t i = 0; i < nr; i++)
+		if (rows[i].m.modseq > *max_r)
+			*max_r = rows[i].m.modseq;
+	return 0;
+}
+
 static void search_write(struct command_ctx *cmd, const uint32_t *uids, size_t n, unsigned ret,
-                         bool esearch)
+                         bool esearch, uint64_t modseq)
 {
 	const struct mailbox_view *v = cmd->s->view;
 	uint32_t *vals = arena_alloc(cmd->pool, (n + 1) * sizeof(*vals));
@@ -354,6 +412,8 @@ static void search_write(struct command_ctx *cmd, const uint32_t *uids, size_t n
 		buf_append_str(&out, "* SEARCH");
 		for (size_t i = 0; i < n; i++)
 			buf_printf(&out, " %u", vals[i]);
+		if (modseq > 0)
+			buf_printf(&out, " (MODSEQ %llu)", (unsigned long long)modseq);
 		buf_append_str(&out, "\r\n");
 		msg_write(cmd->s, &out);
 		return;
@@ -378,6 +438,8 @@ static void search_write(struct command_ctx *cmd, const uint32_t *uids, size_t n
 		buf_append_str(&out, " ALL ");
 		seqset_format(&set, &out);
 	}
+	if (modseq > 0)
+		buf_printf(&out, " MODSEQ %llu", (unsigned long long)modseq);
 	buf_append_str(&out, "\r\n");
 	msg_write(cmd->s, &out);
 }
@@ -410,6 +472,13 @@ void cmd_search(struct command_ctx *cmd)
 		reply_store_error(cmd, r, error);
 		return;
 	}
-	search_write(cmd, uids, n, ret, esearch);
+	uint64_t modseq = 0;
+	if (p.modseq) { /* implicit ENABLE CONDSTORE (RFC 7162 3.1) */
+		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
+		mailbox_view_set_modes(cmd->s->view, cmd->s->enabled);
+		if (search_max_modseq(cmd, uids, n, &modseq) < 0)
+			return;
+	}
+	search_write(cmd, uids, n, ret, esearch, modseq);
 	reply_ok(cmd, "%s completed", cmd->name);
 }

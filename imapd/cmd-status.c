@@ -1,6 +1,6 @@
 /*
  * cmd-status.c - STATUS mailbox (items) (RFC 9051 6.3.11): MESSAGES UIDNEXT
- * UIDVALIDITY UNSEEN DELETED SIZE, and RECENT (always 0: cairn keeps no \Recent)
+ * UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ (RFC 7162), and RECENT (always 0: cairn keeps no \Recent)
  * for IMAP4rev1 clients.  Counters come from the mailbox row, so STATUS never
  * scans messages, except UNSEEN on another user's mailbox (\Seen is per user there).
  * Exports status_items_parse / status_write for LIST RETURN (STATUS ...).
@@ -19,8 +19,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const status_names[] = {"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
-                                           "DELETED",  "SIZE",    "RECENT",      NULL};
+static const char *const status_names[] = {"MESSAGES", "UIDNEXT",       "UIDVALIDITY",
+                                           "UNSEEN",   "DELETED",       "SIZE",
+                                           "RECENT",   "HIGHESTMODSEQ", NULL};
 
 int status_items_parse(const struct imap_arg *arg, unsigned *items_r)
 {
@@ -62,6 +63,9 @@ static int64_t status_value(struct command_ctx *cmd, const struct ns_mailbox *mb
 		return i->deleted;
 	case 5:
 		return i->size;
+	case 7: /* RFC 7162 3.1.2.1; asking for it enables CONDSTORE (3.1) */
+		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
+		return (int64_t)i->highestmodseq;
 	default:
 		return 0;
 	}
@@ -97,7 +101,7 @@ void cmd_status(struct command_ctx *cmd)
 	struct ns_mailbox mb;
 	if (cmd->arg_count != 2 || status_items_parse(cmd->args->next, &items) < 0) {
 		reply_bad(cmd, "Usage: STATUS mailbox (MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED "
-		               "SIZE)");
+		               "SIZE HIGHESTMODSEQ)");
 		return;
 	}
 	if (namespace_arg_name(cmd, cmd->args, false, &name) < 0 ||

@@ -6,7 +6,13 @@
  * s for \Seen, t for \Deleted, w for the rest and keywords).  Every changed row
  * gets one new MODSEQ (lib/store/mailbox_msgs.c).  Unless .SILENT, the new flags
  * of every message in the set are returned; the view records them, so the sync
- * before the tagged reply does not send them a second time.  Exports cmd_store.
+ * before the tagged reply does not send them a second time.
+ *
+ * CONDSTORE (RFC 7162 3.1.3): "(UNCHANGEDSINCE n)" changes only messages whose
+ * MODSEQ is still <= n, tested per row under the mailbox row lock in the writing
+ * transaction; the others come back in "OK [MODIFIED set]".  Once CONDSTORE is
+ * enabled every FETCH response carries MODSEQ, and .SILENT still reports the
+ * MODSEQ of the changed messages.  Exports cmd_store.
  */
 #include "imapd/commands.h"
 #include "imapd/mailbox-view.h"
@@ -18,6 +24,7 @@
 #include "base/buf.h"
 #include "imap/args.h"
 #include "imap/flags.h"
+#include "imap/seqset.h"
 #include "store/acl.h"
 #include "store/keyword.h"
 #include "store/mailbox.h"
@@ -31,7 +38,19 @@ struct store_args {
 	struct mailbox_store_req req;
 	bool silent;
 	struct imap_flag_set flags;
+	uint32_t *modified; /* failed UNCHANGEDSINCE (UIDs, ascending) */
+	size_t n_modified;
 };
+
+/* "(UNCHANGEDSINCE n)": mod-sequence-valzer, so 0 is allowed (and always fails). */
+static int store_modifiers(const struct imap_arg *arg, struct store_args *a)
+{
+	if (arg->list_count != 2 || !imap_arg_is_atom(arg->list, "UNCHANGEDSINCE") ||
+	    !msg_parse_modseq(arg->list->next, true, &a->req.unchangedsince))
+		return -1;
+	a->req.unchanged_test = 1;
+	return 0;
+}
 
 static int store_parse_item(const char *item, struct store_args *a)
 {
@@ -58,8 +77,11 @@ static int store_parse(struct command_ctx *cmd, struct store_args *a)
 		return -1;
 	arg = arg->next;
 	if (arg->type == IMAP_ARG_LIST) {
-		reply_bad(cmd, "STORE modifiers (UNCHANGEDSINCE) are not supported");
-		return -1;
+		if (cmd->arg_count < 4 || store_modifiers(arg, a) < 0) {
+			reply_bad(cmd, "Invalid STORE modifier: (UNCHANGEDSINCE mod-sequence)");
+			return -1;
+		}
+		arg = arg->next;
 	}
 	if (!imap_arg_get_atom(arg, &item) || store_parse_item(item, a) < 0) {
 		reply_bad(cmd, "Unknown STORE item");
@@ -95,8 +117,41 @@ static int store_prepare(struct command_ctx *cmd, struct store_args *a, const ch
 	return r;
 }
 
-/* "* seq FETCH (FLAGS (...) [UID n])" for every message of the view in the ranges. */
-static void store_write_flags(struct command_ctx *cmd, const struct store_args *a, struct buf *out)
+static bool store_uid_in(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && uids[lo] == uid;
+}
+
+/* Is uid among the changed rows (ascending by UID)? */
+static bool store_changed_in(const struct mailbox_sync_msg *changed, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (changed[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && changed[lo].uid == uid;
+}
+
+/*
+ * "* seq FETCH (FLAGS (...) [UID n] [MODSEQ (m)])" for every message of the view in
+ * the ranges that did not fail UNCHANGEDSINCE; with .SILENT only the MODSEQ of the
+ * changed ones, and only under CONDSTORE.
+ */
+static void store_write_flags(struct command_ctx *cmd, const struct store_args *a,
+                              const struct mailbox_sync_msg *changed, size_t n_changed,
+                              struct buf *out)
 {
 	const struct mailbox_view *v = cmd->s->view;
 	for (size_t r = 0; r < a->ranges.n; r++) {
@@ -104,13 +159,48 @@ static void store_write_flags(struct command_ctx *cmd, const struct store_args *
 			const struct mailbox_view_msg *m = &v->msgs[i];
 			if (m->uid > a->ranges.hi[r])
 				break;
-			buf_printf(out, "* %zu FETCH (FLAGS ", i + 1);
-			mailbox_view_format_flags(v, m->flags, m->keywords, m->n_keywords, out);
+			if (store_uid_in(a->modified, a->n_modified, m->uid))
+				continue;
+			bool was_changed = store_changed_in(changed, n_changed, m->uid);
+			if (a->silent && !(v->condstore && was_changed))
+				continue;
+			buf_printf(out, "* %zu FETCH (", i + 1);
+			if (!a->silent) {
+				buf_append_str(out, "FLAGS ");
+				mailbox_view_format_flags(v, m->flags, m->keywords, m->n_keywords,
+				                          out);
+				buf_append_char(out, ' ');
+			}
 			if (cmd->uid)
-				buf_printf(out, " UID %u", m->uid);
+				buf_printf(out, "UID %u ", m->uid);
+			if (v->condstore)
+				buf_printf(out, "MODSEQ (%llu) ", (unsigned long long)m->modseq);
+			out->len--; /* the last separator */
 			buf_append_str(out, ")\r\n");
 		}
 	}
+}
+
+/* The tagged OK, with [MODIFIED set] (sequence numbers, UIDs for UID STORE). */
+static void store_reply(struct command_ctx *cmd, const struct store_args *a)
+{
+	if (a->n_modified == 0) {
+		reply_ok(cmd, "%s completed", cmd->name);
+		return;
+	}
+	struct seqset set;
+	struct buf b;
+	seqset_init(&set, cmd->pool);
+	buf_init_arena(&b, cmd->pool);
+	for (size_t i = 0; i < a->n_modified; i++) {
+		uint32_t n =
+		        cmd->uid ? a->modified[i] : mailbox_view_seq(cmd->s->view, a->modified[i]);
+		if (n != 0)
+			seqset_add(&set, n, n);
+	}
+	seqset_normalise(&set);
+	seqset_format(&set, &b);
+	reply_ok(cmd, "[MODIFIED %s] Conditional %s failed", buf_cstr(&b), cmd->name);
 }
 
 /* Names of the keywords on the changed rows; a new FLAGS line when any is new. */
@@ -153,9 +243,14 @@ void cmd_store(struct command_ctx *cmd)
 	struct mailbox_sync_msg *changed = NULL;
 	size_t n = 0;
 	int r = store_prepare(cmd, &a, &error);
+	if (a.req.unchanged_test) { /* implicit ENABLE CONDSTORE (RFC 7162 3.1) */
+		s->enabled |= SESSION_ENABLED_CONDSTORE;
+		mailbox_view_set_modes(v, s->enabled);
+	}
 	if (r == 0 && a.ranges.n > 0 && !v->gone)
-		r = mailbox_msgs_store(s->db, v->mailbox_id, v->seen_account, &a.ranges, &a.req,
-		                       cmd->pool, &changed, &n, &error);
+		r = mailbox_msgs_store_cond(s->db, v->mailbox_id, v->seen_account, &a.ranges,
+		                            &a.req, cmd->pool, &changed, &n, &a.modified,
+		                            &a.n_modified, &error);
 	if (r < 0 && r != STORE_ENOTFOUND) {
 		reply_store_error(cmd, r, error);
 		return;
@@ -166,8 +261,7 @@ void cmd_store(struct command_ctx *cmd)
 		return;
 	for (size_t i = 0; i < n; i++)
 		mailbox_view_update(v, &changed[i]);
-	if (!a.silent)
-		store_write_flags(cmd, &a, &out);
+	store_write_flags(cmd, &a, changed, n, &out);
 	msg_write(s, &out);
-	reply_ok(cmd, "%s completed", cmd->name);
+	store_reply(cmd, &a);
 }

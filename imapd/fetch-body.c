@@ -147,6 +147,11 @@ static void fetch_write_meta(struct command_ctx *cmd, const struct fetch_req *re
 		mailbox_view_format_flags(v, row->m.flags, row->m.keywords, row->m.n_keywords, out);
 		sep = " ";
 	}
+	/* Under CONDSTORE a flag change (FETCH of a non-PEEK body) carries MODSEQ too. */
+	if ((req->items & FETCH_MODSEQ) || (with_flags && v->condstore)) {
+		buf_printf(out, "%sMODSEQ (%llu)", sep, (unsigned long long)row->m.modseq);
+		sep = " ";
+	}
 	if (req->items & FETCH_INTERNALDATE) {
 		buf_printf(out, "%sINTERNALDATE ", sep);
 		imap_datetime_format((time_t)row->internaldate, 0, out);

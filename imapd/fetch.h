@@ -24,6 +24,7 @@ struct mailbox_fetch_row;
 #define FETCH_ENVELOPE (1u << 4)
 #define FETCH_BODYSTRUCTURE (1u << 5)
 #define FETCH_BODY (1u << 6) /* non-extensible BODY */
+#define FETCH_MODSEQ (1u << 7) /* RFC 7162; implied by CONDSTORE for flag changes */
 
 /* One BODY[...] / BODY.PEEK[...] / RFC822* item. */
 struct fetch_section {
@@ -42,6 +43,8 @@ struct fetch_req {
 	unsigned items;
 	struct fetch_section *sections, **tail;
 	bool set_seen; /* a non-PEEK body item: \Seen is set first */
+	uint64_t changedsince; /* CHANGEDSINCE modifier (RFC 7162 3.1.4.1); 0: none */
+	bool vanished; /* VANISHED modifier (RFC 7162 3.2.6, UID FETCH under QRESYNC) */
 };
 
 /*

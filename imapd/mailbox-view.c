@@ -49,6 +49,7 @@ static void view_append(struct mailbox_view *v, const struct mailbox_sync_msg *m
 	memset(vm, 0, sizeof(*vm));
 	vm->uid = m->uid;
 	vm->flags = m->flags;
+	vm->modseq = m->modseq;
 	view_set_keywords(vm, m->keywords, m->n_keywords);
 }
 
@@ -243,6 +244,8 @@ void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *
 		return;
 	struct mailbox_view_msg *vm = &v->msgs[seq - 1];
 	vm->flags = m->flags;
+	if (m->modseq > vm->modseq)
+		vm->modseq = m->modseq;
 	if (!view_msg_equal(vm, m))
 		view_set_keywords(vm, m->keywords, m->n_keywords);
 }
@@ -276,6 +279,27 @@ static void view_pending_drop(struct mailbox_view *v, const uint32_t *uids, size
 	v->n_pending = w;
 }
 
+void mailbox_view_set_modes(struct mailbox_view *v, unsigned enabled)
+{
+	v->condstore = (enabled & SESSION_ENABLED_CONDSTORE) != 0;
+	v->qresync = (enabled & SESSION_ENABLED_QRESYNC) != 0;
+}
+
+void mailbox_view_write_vanished(const uint32_t *uids, size_t n, bool earlier, struct buf *out)
+{
+	buf_append_str(out, earlier ? "* VANISHED (EARLIER) " : "* VANISHED ");
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		buf_printf(out, "%s%u", i ? "," : "", uids[i]);
+		if (j > i)
+			buf_printf(out, ":%u", uids[j]);
+		i = j + 1;
+	}
+	buf_append_str(out, "\r\n");
+}
+
 void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out)
 {
 	uint32_t *seqs = xmalloc((n + 1) * sizeof(*seqs));
@@ -285,8 +309,17 @@ void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n
 		if (seq != 0)
 			seqs[ns++] = seq;
 	}
+	if (v->qresync) {
+		/* Only the UIDs the client knows (in the view) are announced. */
+		uint32_t *known = xmalloc((ns + 1) * sizeof(*known));
+		for (size_t i = 0; i < ns; i++)
+			known[i] = v->msgs[seqs[i] - 1].uid;
+		if (ns > 0)
+			mailbox_view_write_vanished(known, ns, false, out);
+		free(known);
+	}
 	/* Highest first: each number is still valid when the client reads it. */
-	for (size_t i = ns; i-- > 0;)
+	for (size_t i = ns; !v->qresync && i-- > 0;)
 		buf_printf(out, "* %u EXPUNGE\r\n", seqs[i]);
 	view_remove_seqs(v, seqs, ns);
 	if (v->n_pending > 0)
@@ -373,6 +406,8 @@ static void view_write_fetches(const struct mailbox_view *v, const struct buf *f
 		const struct mailbox_view_msg *vm = &v->msgs[seq - 1];
 		buf_printf(out, "* %u FETCH (UID %u FLAGS ", seq, uid);
 		mailbox_view_format_flags(v, vm->flags, vm->keywords, vm->n_keywords, out);
+		if (v->condstore)
+			buf_printf(out, " MODSEQ (%llu)", (unsigned long long)vm->modseq);
 		buf_append_str(out, ")\r\n");
 	}
 }
@@ -421,6 +456,7 @@ void mailbox_view_sync(struct imap_session *s, bool allow_expunge)
 	struct buf out;
 	const char *error;
 	buf_init_arena(&out, s->cmd_pool);
+	mailbox_view_set_modes(s->view, s->enabled);
 	if (mailbox_view_sync_out(s->view, s->db, s->cmd_pool, allow_expunge, &out, &error) < 0)
 		log_error("mailbox_sync", "mailbox=%lld error=%s", (long long)s->view->mailbox_id,
 		          log_q(error));

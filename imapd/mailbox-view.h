@@ -52,6 +52,7 @@ void mailbox_view_free(struct mailbox_view **view);
 struct mailbox_view_msg {
 	uint32_t uid;
 	unsigned flags; /* MAILBOX_FLAG_* */
+	uint64_t modseq; /* as the client was last told (or the snapshot had it) */
 	uint32_t n_keywords;
 	int64_t *keywords; /* sorted ids, heap (NULL when none) */
 };
@@ -77,7 +78,15 @@ struct mailbox_view {
 	struct mailbox_view_keyword *keywords; /* every keyword the client was told of */
 	size_t n_keywords, keywords_cap;
 	bool gone; /* the mailbox was deleted under us */
+	bool condstore; /* CONDSTORE enabled: untagged FETCH carries MODSEQ */
+	bool qresync; /* QRESYNC enabled: VANISHED instead of EXPUNGE */
 };
+
+/* Take the CONDSTORE / QRESYNC modes from the session's enabled bits. */
+void mailbox_view_set_modes(struct mailbox_view *v, unsigned enabled);
+
+/* Append "* VANISHED [(EARLIER) ]uid-set" for uids[0..n) (ascending, n > 0). */
+void mailbox_view_write_vanished(const uint32_t *uids, size_t n, bool earlier, struct buf *out);
 
 /* A view of the snapshot st (copied), selected under name. */
 struct mailbox_view *mailbox_view_new(const struct mailbox_sync_state *st, const char *name,
@@ -120,7 +129,7 @@ void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *
 
 /*
  * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending): append their
- * "* n EXPUNGE" lines to out and drop them from the view.
+ * "* n EXPUNGE" lines (one "* VANISHED" under QRESYNC) to out and drop them from the view.
  */
 void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out);
 

@@ -64,6 +64,21 @@ struct deliver *msg_deliver(struct imap_session *s, const char **error_r)
 	return msg_deliver_ctx;
 }
 
+bool msg_parse_modseq(const struct imap_arg *arg, bool zero_ok, uint64_t *modseq_r)
+{
+	const char *atom;
+	uint64_t v = 0;
+	if (!imap_arg_get_atom(arg, &atom) || *atom == '\0')
+		return false;
+	for (const char *p = atom; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (UINT64_C(9223372036854775807) - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*modseq_r = v;
+	return v > 0 || zero_ok;
+}
+
 bool msg_has_rights(unsigned rights, unsigned need)
 {
 	return (rights & need) == need;

@@ -54,6 +54,12 @@ int msg_ranges(struct command_ctx *cmd, const struct imap_arg *arg,
 /* Write out (a batch of complete untagged lines) to the client. */
 void msg_write(struct imap_session *s, const struct buf *out);
 
+/*
+ * A mod-sequence value (RFC 7162): digits only, at most 2^63 - 1 (PostgreSQL int8);
+ * 0 only when zero_ok (mod-sequence-valzer).  false for anything else.
+ */
+bool msg_parse_modseq(const struct imap_arg *arg, bool zero_ok, uint64_t *modseq_r);
+
 /* Right letters as a reply text helper: "NO [NOPERM] ..." when rights lack need. */
 bool msg_has_rights(unsigned rights, unsigned need);
 

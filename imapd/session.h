@@ -47,7 +47,8 @@ enum session_state {
 /* ENABLEd extensions (RFC 5161), s->enabled. */
 #define SESSION_ENABLED_IMAP4REV2 (1u << 0) /* RFC 9051 behaviour instead of RFC 3501 */
 #define SESSION_ENABLED_UTF8 (1u << 1) /* UTF8=ACCEPT (RFC 6855); implied by IMAP4rev2 */
-#define SESSION_ENABLED_CONDSTORE (1u << 2) /* reserved for the message half */
+#define SESSION_ENABLED_CONDSTORE (1u << 2) /* RFC 7162: MODSEQ in untagged FETCH */
+#define SESSION_ENABLED_QRESYNC (1u << 3) /* RFC 7162: VANISHED instead of EXPUNGE */
 
 /* The worker-wide things every session shares (process lifetime). */
 struct imapd_process {

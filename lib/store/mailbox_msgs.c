@@ -287,10 +287,58 @@ static int mailbox_store_result(struct db *db, const char *const *p, struct buf 
 	return 0;
 }
 
+/*
+ * UNCHANGEDSINCE: replace the ranges p[1], p[2] by the UIDs that pass the test and
+ * list those that failed.  Runs after the mailbox row lock: every earlier writer
+ * has committed, so the MODSEQs read here are final.
+ */
+static int mailbox_store_unchanged(struct db *db, const char **p, uint64_t since,
+                                   struct arena *arena, uint32_t **modified_r, size_t *n_r,
+                                   const char **error_r)
+{
+	char sb[24];
+	const char *q[] = {p[0], p[1], p[2], store_i64(sb, (int64_t)since)};
+	PGresult *res = db_exec(db,
+	                        "SELECT mm.uid, (mm.modseq > $4::int8)::int FROM mailbox_messages "
+	                        "mm" MAILBOX_UID_RANGES_JOIN("2", "3") "WHERE mm.mailbox_id = "
+	                                                               "$1::int8 ORDER BY mm.uid",
+	                        4, q, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	int n = PQntuples(res);
+	struct buf pass;
+	buf_init_arena(&pass, arena);
+	buf_append_char(&pass, '{');
+	*modified_r = arena_alloc(arena, ((size_t)n + 1) * sizeof(**modified_r));
+	*n_r = 0;
+	for (int r = 0; r < n; r++) {
+		if (store_get_i64(res, r, 1) != 0)
+			(*modified_r)[(*n_r)++] = (uint32_t)store_get_i64(res, r, 0);
+		else
+			buf_printf(&pass, "%s%s", pass.len > 1 ? "," : "", PQgetvalue(res, r, 0));
+	}
+	PQclear(res);
+	buf_append_char(&pass, '}');
+	p[1] = p[2] = buf_cstr(&pass); /* one single-UID range per passing message */
+	return 0;
+}
+
 int mailbox_msgs_store(struct db *db, int64_t mailbox_id, int64_t seen_account,
                        const struct mailbox_uid_ranges *uids, const struct mailbox_store_req *req,
                        struct arena *arena, struct mailbox_sync_msg **changed_r, size_t *n_r,
                        const char **error_r)
+{
+	uint32_t *modified;
+	size_t n_modified;
+	return mailbox_msgs_store_cond(db, mailbox_id, seen_account, uids, req, arena, changed_r,
+	                               n_r, &modified, &n_modified, error_r);
+}
+
+int mailbox_msgs_store_cond(struct db *db, int64_t mailbox_id, int64_t seen_account,
+                            const struct mailbox_uid_ranges *uids,
+                            const struct mailbox_store_req *req, struct arena *arena,
+                            struct mailbox_sync_msg **changed_r, size_t *n_r, uint32_t **modified_r,
+                            size_t *n_modified_r, const char **error_r)
 {
 	char idbuf[24], seenbuf[24], modseq[24];
 	const char *p[6] = {store_i64(idbuf, mailbox_id),
@@ -303,11 +351,15 @@ int mailbox_msgs_store(struct db *db, int64_t mailbox_id, int64_t seen_account,
 	buf_init_arena(&changed, arena);
 	buf_append_char(&changed, '{');
 	mailbox_uid_ranges_params(uids, arena, &p[1], &p[2]);
-	*n_r = 0;
+	*n_r = *n_modified_r = 0;
 	*changed_r = NULL;
+	*modified_r = NULL;
 	int r = store_begin(db, error_r);
 	if (r == 0)
 		r = mailbox_msgs_new_modseq(db, p[0], modseq, error_r);
+	if (r == 0 && req->unchanged_test)
+		r = mailbox_store_unchanged(db, p, req->unchangedsince, arena, modified_r,
+		                            n_modified_r, error_r);
 	/* A private \Seen is not the flags column's business. */
 	struct mailbox_store_req col = *req;
 	if (seen_account != 0)
@@ -326,4 +378,31 @@ int mailbox_msgs_store(struct db *db, int64_t mailbox_id, int64_t seen_account,
 		return store_commit(db, error_r);
 	store_rollback(db);
 	return r;
+}
+
+/* ---- QRESYNC ---- */
+
+int mailbox_msgs_vanished(struct db *db, int64_t mailbox_id, uint64_t since,
+                          const struct mailbox_uid_ranges *uids, struct arena *arena,
+                          uint32_t **uids_r, size_t *n_r, const char **error_r)
+{
+	char idbuf[24], sb[24];
+	const char *p[4] = {store_i64(idbuf, mailbox_id), store_i64(sb, (int64_t)since), "{0}",
+	                    "{4294967295}"};
+	if (uids != NULL)
+		mailbox_uid_ranges_params(uids, arena, &p[2], &p[3]);
+	PGresult *res = db_exec(db,
+	                        "SELECT DISTINCT e.uid FROM expunged e JOIN unnest($3::int8[], "
+	                        "$4::int8[]) AS r(lo, hi) ON e.uid BETWEEN r.lo AND r.hi WHERE "
+	                        "e.mailbox_id = $1::int8 AND e.modseq > $2::int8 ORDER BY e.uid",
+	                        4, p, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	size_t n = (size_t)PQntuples(res);
+	*uids_r = arena_alloc(arena, (n + 1) * sizeof(**uids_r));
+	for (size_t i = 0; i < n; i++)
+		(*uids_r)[i] = (uint32_t)store_get_i64(res, (int)i, 0);
+	*n_r = n;
+	PQclear(res);
+	return 0;
 }

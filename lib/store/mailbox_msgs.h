@@ -77,6 +77,14 @@ struct mailbox_store_req {
 	 */
 	unsigned allowed_flags;
 	int keywords_ok;
+	/*
+	 * CONDSTORE (RFC 7162 3.1.3): when unchanged_test is set, only messages whose
+	 * MODSEQ is <= unchangedsince are changed; the others are listed in
+	 * *modified_r of mailbox_msgs_store_cond.  The test runs under the mailbox row
+	 * lock, in the writing transaction, so it is atomic per row.
+	 */
+	int unchanged_test;
+	uint64_t unchangedsince;
 };
 
 /*
@@ -88,6 +96,24 @@ int mailbox_msgs_store(struct db *db, int64_t mailbox_id, int64_t seen_account,
                        const struct mailbox_uid_ranges *uids, const struct mailbox_store_req *req,
                        struct arena *arena, struct mailbox_sync_msg **changed_r, size_t *n_r,
                        const char **error_r);
+
+/*
+ * mailbox_msgs_store with the UNCHANGEDSINCE test of req: *modified_r (ascending,
+ * may be NULL when n_modified is 0) lists the messages of uids that failed it.
+ */
+int mailbox_msgs_store_cond(struct db *db, int64_t mailbox_id, int64_t seen_account,
+                            const struct mailbox_uid_ranges *uids,
+                            const struct mailbox_store_req *req, struct arena *arena,
+                            struct mailbox_sync_msg **changed_r, size_t *n_r, uint32_t **modified_r,
+                            size_t *n_modified_r, const char **error_r);
+
+/*
+ * QRESYNC: UIDs (ascending) of the tombstones of mailbox_id with MODSEQ > since and
+ * within uids (all when uids is NULL).  Memory from arena.
+ */
+int mailbox_msgs_vanished(struct db *db, int64_t mailbox_id, uint64_t since,
+                          const struct mailbox_uid_ranges *uids, struct arena *arena,
+                          uint32_t **uids_r, size_t *n_r, const char **error_r);
 
 /*
  * Expunge the messages flagged \Deleted (within uids, or all when uids is NULL):

@@ -152,6 +152,10 @@ static void search_value_sql(struct search_sql *q, const struct search_key *k)
 		buf_printf(&q->where, "m.size %s %s::int8", k->type == SEARCH_LARGER ? ">" : "<",
 		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
 		break;
+	case SEARCH_MODSEQ:
+		buf_printf(&q->where, "mm.modseq >= %s::int8",
+		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
+		break;
 	default:
 		buf_append_str(&q->where, "false");
 		break;
@@ -193,6 +197,10 @@ static void search_key_sql(struct search_sql *q, const struct search_key *k, int
 	case SEARCH_UNKEYWORD:
 		buf_printf(&q->where, "%s(%s::int8 = ANY(mm.keywords))",
 		           k->type == SEARCH_UNKEYWORD ? "NOT " : "",
+		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
+		break;
+	case SEARCH_MODSEQ:
+		buf_printf(&q->where, "mm.modseq >= %s::int8",
 		           search_param(q, arena_printf(q->arena, "%lld", (long long)k->num)));
 		break;
 	default:

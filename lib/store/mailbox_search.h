@@ -43,6 +43,7 @@ enum search_type {
 	SEARCH_SENTSINCE,
 	SEARCH_LARGER, /* size > num */
 	SEARCH_SMALLER, /* size < num */
+	SEARCH_MODSEQ, /* MODSEQ >= num (RFC 7162 3.1.5) */
 };
 
 struct search_key {

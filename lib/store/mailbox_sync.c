@@ -29,10 +29,11 @@ static void mailbox_sync_row(PGresult *res, int r, int first_col, struct arena *
 static int mailbox_sync_read(struct db *db, const char *const *params, struct arena *arena,
                              struct mailbox_sync_state *st, const char **error_r)
 {
-	PGresult *res = db_exec(db,
-	                        "SELECT owner_id, uidvalidity, uidnext, highestmodseq FROM "
-	                        "mailboxes WHERE id = $1::int8 AND deleted_at IS NULL",
-	                        1, params, error_r);
+	PGresult *res =
+	        db_exec(db,
+	                "SELECT owner_id, uidvalidity, uidnext, highestmodseq, deletedmodseq FROM "
+	                "mailboxes WHERE id = $1::int8 AND deleted_at IS NULL",
+	                1, params, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	if (PQntuples(res) == 0) {
@@ -44,6 +45,7 @@ static int mailbox_sync_read(struct db *db, const char *const *params, struct ar
 	st->uidvalidity = (uint32_t)store_get_i64(res, 0, 1);
 	st->uidnext = uidnext > 4294967295LL ? 0 : (uint32_t)uidnext;
 	st->highestmodseq = (uint64_t)store_get_i64(res, 0, 3);
+	st->deletedmodseq = (uint64_t)store_get_i64(res, 0, 4);
 	PQclear(res);
 	res = db_exec(db,
 	              "SELECT mm.uid, " MAILBOX_SYNC_FLAGS_SQL(

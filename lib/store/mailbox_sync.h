@@ -38,6 +38,7 @@ struct mailbox_sync_state {
 	uint32_t uidvalidity;
 	uint32_t uidnext; /* 0 when exhausted */
 	uint64_t highestmodseq;
+	uint64_t deletedmodseq; /* tombstones at or below this MODSEQ may have been purged */
 	struct mailbox_sync_msg *msgs; /* ascending by UID */
 	size_t count;
 };
