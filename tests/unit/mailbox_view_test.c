@@ -2,7 +2,8 @@
  * mailbox_view_test.c - the selected-mailbox view of cairn-imapd without a database:
  * UID <-> sequence numbers, sequence sets to UID ranges (sequence numbers beyond the
  * mailbox refused, UIDs clamped, "n:*"), the session's own expunges (highest first,
- * numbers valid as sent), flags formatting and PERMANENTFLAGS by ACL rights.
+ * numbers valid as sent), flags formatting and PERMANENTFLAGS by ACL rights, and
+ * under QRESYNC one VANISHED with compressed UID ranges instead of EXPUNGEs.
  */
 #include "unit.h"
 
@@ -10,6 +11,7 @@
 #include "base/buf.h"
 #include "imap/seqset.h"
 #include "imapd/mailbox-view.h"
+#include "imapd/session.h"
 #include "store/acl.h"
 #include "store/mailbox.h"
 #include "store/mailbox_msgs.h"
@@ -110,6 +112,31 @@ static void test_own_expunge(void)
 	mailbox_view_free(&v);
 }
 
+static void test_qresync_vanished(void)
+{
+	struct mailbox_view *v = view_of(6, ACL_ALL, false);
+	struct buf out = BUF_INIT;
+	mailbox_view_set_modes(v, SESSION_ENABLED_CONDSTORE | SESSION_ENABLED_QRESYNC);
+	CU_ASSERT(v->condstore && v->qresync);
+	const uint32_t uids[] = {2, 4, 5, 6, 10, 12};
+	mailbox_view_expunge(v, uids, 6, &out);
+	/* UID 5 is not in the view; 2,4,6 are not adjacent UIDs, 10:12 are not either. */
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "* VANISHED 2,4,6,10,12\r\n");
+	CU_ASSERT_EQUAL(v->count, 1);
+	CU_ASSERT_EQUAL(v->msgs[0].uid, 8);
+	buf_reset(&out);
+	const uint32_t run[] = {1, 2, 3, 7, 9, 10};
+	mailbox_view_write_vanished(run, 6, true, &out);
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "* VANISHED (EARLIER) 1:3,7,9:10\r\n");
+	buf_reset(&out);
+	mailbox_view_set_modes(v, 0);
+	const uint32_t last[] = {8};
+	mailbox_view_expunge(v, last, 1, &out);
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "* 1 EXPUNGE\r\n");
+	buf_free(&out);
+	mailbox_view_free(&v);
+}
+
 static void test_update_and_flags(void)
 {
 	struct mailbox_view *v = view_of(3, ACL_ALL, false);
@@ -159,6 +186,7 @@ static const struct unit_test mailbox_view_tests[] = {
         {"seq_lookup", test_seq_lookup},
         {"ranges", test_ranges},
         {"own_expunge", test_own_expunge},
+        {"qresync_vanished", test_qresync_vanished},
         {"update_and_flags", test_update_and_flags},
         {"permanentflags_by_rights", test_permanentflags_by_rights},
         {NULL, NULL},
