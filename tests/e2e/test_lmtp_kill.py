@@ -56,7 +56,7 @@ class LmtpKillTest(unittest.TestCase):
 
         def killer():
             rng = random.Random(42)
-            while not done.wait(rng.uniform(0.02, 0.15)):
+            while not done.wait(rng.uniform(0.01, 0.06)):
                 pids = node.worker_pids()
                 if pids:
                     try:
@@ -79,7 +79,7 @@ class LmtpKillTest(unittest.TestCase):
         elapsed = time.time() - t0
         print("\nkill test: %d acked, %d broken, %d refused, %d kills in %.1fs"
               % (len(ledger), stats["broken"], stats["refused"], stats["kills"], elapsed))
-        self.assertGreater(stats["kills"], 20, "the killer must actually have killed workers")
+        self.assertGreater(stats["kills"], 10, "the killer must actually have killed workers")
         self.assertGreater(stats["broken"], 0, "some transactions must have been interrupted")
         self.assertGreater(len(ledger), TOTAL // 2)
 
