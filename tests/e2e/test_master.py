@@ -276,10 +276,11 @@ class ReloadTest(MasterTestCase):
         self.assertTrue(refused, "removed service still accepts connections after 5 s")
         gone_live.close()
         self.m.wait_workers("gone", 0)
-        # New workers: 3 idle plus the old one still serving `live`.
-        self.m.wait_workers("echo", 4)
+        # New workers: 3 idle plus the old one still serving `live`.  The retired idle
+        # worker of the old generation may take a while to go on a loaded machine.
+        self.m.wait_workers("echo", 4, timeout=15)
         live.close()
-        self.m.wait_workers("echo", 3)
+        self.m.wait_workers("echo", 3, timeout=15)
         c = Echo(self.m.addr("added"))
         self.assertEqual(c.cmd("new"), "new")
         c.close()
