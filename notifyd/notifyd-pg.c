@@ -53,11 +53,16 @@ static void notifyd_pg_lost(struct notifyd *nd, const char *error)
 	nd->db_retry_at = notifyd_now() + NOTIFYD_RETRY_MS;
 }
 
+static void notifyd_pg_payload(void *ctx, const char *payload);
+
 void notifyd_pg_flush(struct notifyd *nd)
 {
 	const char *error;
+	/* libpq queues notifications that arrive during a statement without the socket
+	 * staying readable: hand them out now, or they wait for the next wakeup. */
 	if (nd->batch.len > 0 && nd->db != NULL &&
-	    notify_pg_send(nd->db, buf_cstr(&nd->batch), &error) < 0)
+	    (notify_pg_send(nd->db, buf_cstr(&nd->batch), &error) < 0 ||
+	     notify_pg_read(nd->db, notifyd_pg_payload, nd, &error) < 0))
 		notifyd_pg_lost(nd, error);
 	buf_reset(&nd->batch);
 	nd->batch_due = 0;
