@@ -51,17 +51,19 @@ ALL_LIBS    := -Wl,--start-group $(LIB_ARCHIVES) -Wl,--end-group
 BIN_MASTER  := $(BUILD)/bin/cairn-master
 BIN_IMAPD   := $(BUILD)/bin/cairn-imapd
 BIN_LMTPD   := $(BUILD)/bin/cairn-lmtpd
+BIN_NOTIFYD := $(BUILD)/bin/cairn-notifyd
 BIN_CTL     := $(BUILD)/bin/cairnctl
 BIN_BENCH   := $(BUILD)/bin/cairn-bench
 BIN_ECHOD   := $(BUILD)/bin/cairn-echod
 UNIT_TESTS  := $(BUILD)/tests/unit-tests
-BINS := $(BIN_MASTER) $(BIN_IMAPD) $(BIN_LMTPD) $(BIN_CTL) $(BIN_BENCH) $(BIN_ECHOD)
+BINS := $(BIN_MASTER) $(BIN_IMAPD) $(BIN_LMTPD) $(BIN_NOTIFYD) $(BIN_CTL) $(BIN_BENCH) $(BIN_ECHOD)
 
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)))
 
 MASTER_OBJS := $(call objs_of,master/*.c)
 IMAPD_OBJS  := $(call objs_of,imapd/*.c)
 LMTPD_OBJS  := $(call objs_of,lmtpd/*.c)
+NOTIFYD_OBJS := $(call objs_of,notifyd/*.c)
 CTL_OBJS    := $(call objs_of,tools/cairnctl/*.c)
 BENCH_OBJS  := $(call objs_of,tools/cairn-bench/*.c)
 ECHOD_OBJS  := $(call objs_of,tests/echod/*.c)
@@ -70,7 +72,7 @@ UNIT_OBJS   := $(call objs_of,tests/unit/*.c)
 UNIT_DAEMON_OBJS := $(filter-out %/main.o,$(MASTER_OBJS) $(IMAPD_OBJS) $(LMTPD_OBJS))
 
 ALL_OBJS := $(foreach m,$(LIB_MODULES),$(call lib_objs,$(m))) $(MASTER_OBJS) $(IMAPD_OBJS) \
-            $(LMTPD_OBJS) $(CTL_OBJS) $(BENCH_OBJS) $(ECHOD_OBJS) $(UNIT_OBJS)
+            $(LMTPD_OBJS) $(NOTIFYD_OBJS) $(CTL_OBJS) $(BENCH_OBJS) $(ECHOD_OBJS) $(UNIT_OBJS)
 
 .PHONY: all check run lint format deps clean unit e2e fuzz
 .DEFAULT_GOAL := all
@@ -106,6 +108,7 @@ $(1): $(2) $(LIB_ARCHIVES)
 endef
 $(eval $(call bin_rule,$(BIN_IMAPD),$(IMAPD_OBJS)))
 $(eval $(call bin_rule,$(BIN_LMTPD),$(LMTPD_OBJS)))
+$(eval $(call bin_rule,$(BIN_NOTIFYD),$(NOTIFYD_OBJS)))
 $(eval $(call bin_rule,$(BIN_CTL),$(CTL_OBJS)))
 $(eval $(call bin_rule,$(BIN_BENCH),$(BENCH_OBJS)))
 $(eval $(call bin_rule,$(BIN_ECHOD),$(ECHOD_OBJS)))

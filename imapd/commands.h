@@ -119,4 +119,7 @@ void cmd_expunge(struct command_ctx *cmd); /* EXPUNGE and UID EXPUNGE */
 void cmd_close(struct command_ctx *cmd); /* CLOSE and UNSELECT */
 void cmd_check(struct command_ctx *cmd);
 
+/* IDLE (branch idle): */
+void cmd_idle(struct command_ctx *cmd);
+
 #endif

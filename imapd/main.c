@@ -17,6 +17,7 @@
 #include "base/tls.h"
 #include "service/service.h"
 #include "store/db.h"
+#include "service/notify.h"
 
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ static int imapd_pre_init(struct service_context *ctx, const char **error_r)
 
 static int imapd_post_init(struct service_context *ctx, const char **error_r)
 {
-	(void)ctx;
+	notify_configure(ctx->config);
 	if (limits_init(&imapd_set, error_r) < 0)
 		return -1;
 	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);

@@ -8,11 +8,13 @@
 #include "lmtpd.h"
 
 #include "service/service.h"
+#include "service/notify.h"
 
 #include <stddef.h>
 
 static int lmtpd_post_init(struct service_context *ctx, const char **error_r)
 {
+	notify_configure(ctx->config);
 	ctx->data = lmtpd_new(ctx->config, error_r);
 	return ctx->data ? 0 : -1;
 }

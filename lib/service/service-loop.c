@@ -2,7 +2,7 @@
  * service-loop.c - the worker's life after initialisation: report available, wait
  * for a client, report busy, serve it, repeat until max_use, idle_timeout or a stop
  * request.  Also the worker's signal handlers and service_stopping().
- * Exports service_signals_init, service_loop and service_stopping.
+ * Exports service_signals_init, service_loop, service_run and service_stopping.
  */
 #include "service/service-private.h"
 
@@ -233,4 +233,13 @@ void service_loop(struct service_state *st)
 	}
 	if (!service_stop_flag)
 		log_info("max_use_exit", "uses=%u", use);
+}
+
+void service_run(struct service_state *st)
+{
+	int fds[SERVICE_MAX_LISTEN];
+	for (int i = 0; i < st->nlisten; i++)
+		fds[i] = st->listeners[i].fd;
+	service_report(st, SERVICE_STATUS_AVAIL, 0);
+	st->cb->run(&st->ctx, fds, st->nlisten);
 }

@@ -35,5 +35,7 @@ void service_signals_init(void);
 void service_signals_listeners(const struct service_state *st);
 /* Accept and serve clients until max_use, idle_timeout or a stop request. */
 void service_loop(struct service_state *st);
+/* Report available once and hand the listeners to cb->run. */
+void service_run(struct service_state *st);
 
 #endif

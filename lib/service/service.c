@@ -230,7 +230,10 @@ int service_main(int argc, char **argv, const struct service_callbacks *cb)
 		log_fatal("post_init_failed", "error=%s", log_q(error ? error : "unknown"));
 	log_debug("ready", "listeners=%d max_use=%lld idle_timeout=%lld", st.nlisten,
 	          (long long)st.max_use, (long long)st.idle_timeout);
-	service_loop(&st);
+	if (cb->run != NULL)
+		service_run(&st);
+	else
+		service_loop(&st);
 	if (cb->on_exit)
 		cb->on_exit(&st.ctx);
 	config_free(&st.ctx.config);

@@ -94,8 +94,16 @@ struct service_callbacks {
 	int (*pre_init)(struct service_context *ctx, const char **error_r);
 	/* After the privilege drop, before the first client.  Optional, as above. */
 	int (*post_init)(struct service_context *ctx, const char **error_r);
-	/* Serve one client until it is done.  Required.  Must not exit the process. */
+	/* Serve one client until it is done.  Required unless run is set.  Must not exit the process. */
 	void (*serve)(struct service_context *ctx, const struct service_client *client);
+	/*
+	 * Instead of serve(): a daemon that serves every client itself from one
+	 * process (cairn-notifyd).  The skeleton reports "available" once (so the
+	 * master never starts a second one while it lives) and calls run() with the
+	 * listening fds (non-blocking); run() returns when service_stopping().
+	 * Configure its service with min_idle = 1, max_proc = 1.  Optional.
+	 */
+	void (*run)(struct service_context *ctx, const int *listen_fds, int n);
 	/* Before a normal exit (max_use, idle_timeout, stop).  Optional. */
 	void (*on_exit)(struct service_context *ctx);
 };

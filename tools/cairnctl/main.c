@@ -10,6 +10,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "store/db.h"
+#include "service/notify.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,6 +91,7 @@ static void ctl_load_config(struct ctl *ctl)
 		ctl_fail(CTL_USAGE, "%s", error);
 		exit(CTL_USAGE);
 	}
+	notify_configure(ctl->config);
 	struct config_section *db = config_find(ctl->config, "database", NULL);
 	if (ctl->conninfo == NULL)
 		ctl->conninfo = config_get(db, "conninfo", NULL);
