@@ -39,6 +39,9 @@ static const struct command_def commands[] = {
         {"NAMESPACE", cmd_namespace, AUTH, 0},
         {"STATUS", cmd_status, AUTH, 0},
         {"APPEND", cmd_append, AUTH, COMMAND_FLAG_BIG_LITERAL},
+        {"GETQUOTAROOT", cmd_getquotaroot, AUTH, 0}, /* RFC 9208 */
+        {"GETQUOTA", cmd_getquota, AUTH, 0},
+        {"SETQUOTA", cmd_setquota, AUTH, 0},
         /* 6.4: selected */
         {"CHECK", cmd_check, SELECTED, 0},
         {"CLOSE", cmd_close, SELECTED, COMMAND_FLAG_BREAKS_PIPELINE},

@@ -122,4 +122,9 @@ void cmd_check(struct command_ctx *cmd);
 /* IDLE (branch idle): */
 void cmd_idle(struct command_ctx *cmd);
 
+/* QUOTA, RFC 9208 (branch quota, cmd-quota.c): */
+void cmd_getquotaroot(struct command_ctx *cmd);
+void cmd_getquota(struct command_ctx *cmd);
+void cmd_setquota(struct command_ctx *cmd); /* always NO [NOPERM]: cairnctl sets limits */
+
 #endif

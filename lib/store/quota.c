@@ -1,10 +1,12 @@
 /*
  * quota.c - quota roots of accounts and domains (quota.h): get, set with recount,
- * charge inside a writer's transaction, check before a write.
+ * charge inside a writer's transaction, check before a write, list an account's roots.
  */
 #include "quota.h"
 
 #include "store-util.h"
+
+#include "base/arena.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -204,6 +206,41 @@ int quota_check(struct db *db, int64_t account_id, int64_t bytes, int64_t messag
 	if (res == NULL)
 		return STORE_EDB;
 	*over_r = store_get_i64(res, 0, 0) > 0;
+	PQclear(res);
+	return 0;
+}
+
+int quota_roots_of_account(struct db *db, int64_t account_id, struct arena *pool,
+                           struct quota_root roots_r[2], unsigned *count_r, const char **error_r)
+{
+	char idbuf[24];
+	const char *params[] = {store_i64(idbuf, account_id)};
+	PGresult *res = db_exec(
+	        db,
+	        "SELECT r.scope, r.owner, q.storage_limit, q.message_limit, q.storage_used, "
+	        "q.messages_used FROM (SELECT 'a' AS scope, a.localpart || '@' || d.name AS owner, "
+	        "a.quota_root_id AS root FROM accounts a JOIN domains d ON d.id = a.domain_id "
+	        "WHERE a.id = $1::bigint UNION ALL SELECT 'd', d.name, d.quota_root_id FROM "
+	        "accounts a JOIN domains d ON d.id = a.domain_id WHERE a.id = $1::bigint) r "
+	        "JOIN quota_roots q ON q.id = r.root ORDER BY r.scope",
+	        1, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	int n = PQntuples(res);
+	*count_r = 0;
+	for (int i = 0; i < n && i < 2; i++) {
+		struct quota_root *r = &roots_r[i];
+		r->scope = PQgetvalue(res, i, 0)[0];
+		r->owner = arena_strdup(pool, PQgetvalue(res, i, 1));
+		r->info.defined = 1;
+		r->info.storage_limit =
+		        PQgetisnull(res, i, 2) ? QUOTA_UNLIMITED : store_get_i64(res, i, 2);
+		r->info.message_limit =
+		        PQgetisnull(res, i, 3) ? QUOTA_UNLIMITED : store_get_i64(res, i, 3);
+		r->info.storage_used = store_get_i64(res, i, 4);
+		r->info.messages_used = store_get_i64(res, i, 5);
+		(*count_r)++;
+	}
 	PQclear(res);
 	return 0;
 }

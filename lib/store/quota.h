@@ -55,4 +55,20 @@ int quota_charge(struct db *db, int64_t account_id, int64_t bytes, int64_t messa
 int quota_check(struct db *db, int64_t account_id, int64_t bytes, int64_t messages, int *over_r,
                 const char **error_r);
 
+/* One defined quota root that counts an account's messages (quota_roots_of_account). */
+struct quota_root {
+	char scope; /* 'a': the account's own root, 'd': its domain's */
+	const char *owner; /* 'a': "localpart@domain"; 'd': "domain" */
+	struct quota_info info; /* defined = 1 */
+};
+
+/*
+ * The roots that exist for account's messages, its own first, then its domain's:
+ * *count_r is 0, 1 or 2.  Unlike quota_get_account(), nothing is counted live when
+ * a root is missing (IMAP GETQUOTAROOT lists only roots with limits).  Strings are
+ * allocated in pool.
+ */
+int quota_roots_of_account(struct db *db, int64_t account_id, struct arena *pool,
+                           struct quota_root roots_r[2], unsigned *count_r, const char **error_r);
+
 #endif
