@@ -2,7 +2,8 @@
  * cmd-status.c - STATUS mailbox (items) (RFC 9051 6.3.11): MESSAGES UIDNEXT
  * UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ (RFC 7162), and RECENT (always 0: cairn keeps no \Recent)
  * for IMAP4rev1 clients.  Counters come from the mailbox row, so STATUS never
- * scans messages, except UNSEEN on another user's mailbox (\Seen is per user there).
+ * scans messages, except UNSEEN on another user's mailbox (\Seen is per user there)
+ * and DELETED-STORAGE (RFC 9208 4.2, required with QUOTA=RES-STORAGE).
  * Exports status_items_parse / status_write for LIST RETURN (STATUS ...).
  */
 #include "imapd/commands.h"
@@ -15,13 +16,14 @@
 #include "imap/quote.h"
 #include "store/acl.h"
 #include "store/mailbox.h"
+#include "store/quota.h"
 
 #include <string.h>
 #include <strings.h>
 
-static const char *const status_names[] = {"MESSAGES", "UIDNEXT",       "UIDVALIDITY",
-                                           "UNSEEN",   "DELETED",       "SIZE",
-                                           "RECENT",   "HIGHESTMODSEQ", NULL};
+static const char *const status_names[] = {
+        "MESSAGES", "UIDNEXT", "UIDVALIDITY",   "UNSEEN",          "DELETED",
+        "SIZE",     "RECENT",  "HIGHESTMODSEQ", "DELETED-STORAGE", NULL};
 
 int status_items_parse(const struct imap_arg *arg, unsigned *items_r)
 {
@@ -46,7 +48,7 @@ static int64_t status_value(struct command_ctx *cmd, const struct ns_mailbox *mb
 {
 	const struct mailbox_info *i = &mb->info;
 	const char *error;
-	int64_t unseen = i->unseen;
+	int64_t unseen = i->unseen, bytes = 0;
 	switch (item) {
 	case 0:
 		return i->messages;
@@ -66,6 +68,10 @@ static int64_t status_value(struct command_ctx *cmd, const struct ns_mailbox *mb
 	case 7: /* RFC 7162 3.1.2.1; asking for it enables CONDSTORE (3.1) */
 		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
 		return (int64_t)i->highestmodseq;
+	case 8: /* RFC 9208 4.2: KiB an EXPUNGE would free, rounded up like QUOTA */
+		if (quota_deleted_storage(cmd->s->db, i->id, &bytes, &error) < 0)
+			*failed_r = 1;
+		return (bytes + 1023) / 1024;
 	default:
 		return 0;
 	}
@@ -101,7 +107,7 @@ void cmd_status(struct command_ctx *cmd)
 	struct ns_mailbox mb;
 	if (cmd->arg_count != 2 || status_items_parse(cmd->args->next, &items) < 0) {
 		reply_bad(cmd, "Usage: STATUS mailbox (MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED "
-		               "SIZE HIGHESTMODSEQ)");
+		               "SIZE HIGHESTMODSEQ DELETED-STORAGE)");
 		return;
 	}
 	if (namespace_arg_name(cmd, cmd->args, false, &name) < 0 ||

@@ -4,6 +4,7 @@
  */
 #include "quota.h"
 
+#include "mailbox.h"
 #include "store-util.h"
 
 #include "base/arena.h"
@@ -241,6 +242,24 @@ int quota_roots_of_account(struct db *db, int64_t account_id, struct arena *pool
 		r->info.messages_used = store_get_i64(res, i, 5);
 		(*count_r)++;
 	}
+	PQclear(res);
+	return 0;
+}
+
+int quota_deleted_storage(struct db *db, int64_t mailbox_id, int64_t *bytes_r, const char **error_r)
+{
+	char idbuf[24], flagbuf[24];
+	const char *params[] = {store_i64(idbuf, mailbox_id),
+	                        store_i64(flagbuf, MAILBOX_FLAG_DELETED)};
+	PGresult *res =
+	        db_exec(db,
+	                "SELECT coalesce(sum(m.size), 0) FROM mailbox_messages mm JOIN "
+	                "messages m ON m.id = mm.message_id WHERE mm.mailbox_id = $1::bigint "
+	                "AND mm.flags & $2::int <> 0",
+	                2, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	*bytes_r = store_get_i64(res, 0, 0);
 	PQclear(res);
 	return 0;
 }

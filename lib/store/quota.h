@@ -71,4 +71,12 @@ struct quota_root {
 int quota_roots_of_account(struct db *db, int64_t account_id, struct arena *pool,
                            struct quota_root roots_r[2], unsigned *count_r, const char **error_r);
 
+/*
+ * Bytes of the messages of mailbox_id that carry \Deleted (IMAP STATUS
+ * DELETED-STORAGE, RFC 9208 4.2: what an EXPUNGE would give back).  A scan of the
+ * mailbox's rows.
+ */
+int quota_deleted_storage(struct db *db, int64_t mailbox_id, int64_t *bytes_r,
+                          const char **error_r);
+
 #endif

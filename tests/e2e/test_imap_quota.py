@@ -1,7 +1,7 @@
 """cairn-imapd QUOTA (RFC 9208) end to end: capabilities, GETQUOTAROOT and GETQUOTA
 with limits set by `cairnctl quota set` (account and domain roots), usage moving
 after APPEND and EXPUNGE, no limits, another user's mailbox (ACL), bad syntax and
-SETQUOTA refused.  Real cairn-master + cairn-imapd + PostgreSQL, raw protocol."""
+SETQUOTA refused, STATUS DELETED-STORAGE.  Real cairn-master + cairn-imapd + PostgreSQL, raw protocol."""
 import itertools
 import re
 import unittest
@@ -154,6 +154,22 @@ class QuotaTest(unittest.TestCase):
         # bob's roots apply to his mailbox, but alice only reads the domain's
         self.assertEqual(quotaroot(untagged), ["user/" + bob, "domain/" + dom])
         self.assertEqual(quotas(untagged), {"domain/" + dom: {"MESSAGE": (0, 500)}})
+
+    def test_status_deleted_storage(self):
+        c = self.session(self.user())
+        msgs = [message(i, body="y" * (1500 * i)) for i in range(1, 4)]
+        for m in msgs:
+            c.ok("APPEND INBOX", m)
+        untagged, _ = c.ok("STATUS INBOX (DELETED DELETED-STORAGE)")
+        self.assertEqual(untagged, [b"STATUS INBOX (DELETED 0 DELETED-STORAGE 0)"])
+        c.ok("SELECT INBOX")
+        c.ok("STORE 2:3 +FLAGS (\\Deleted)")
+        want = (len(msgs[1]) + len(msgs[2]) + 1023) // 1024
+        untagged, _ = c.ok("STATUS INBOX (DELETED-STORAGE MESSAGES)")
+        self.assertEqual(untagged, [b"STATUS INBOX (MESSAGES 3 DELETED-STORAGE %d)" % want])
+        c.ok("EXPUNGE")
+        untagged, _ = c.ok("STATUS INBOX (DELETED-STORAGE)")
+        self.assertEqual(untagged, [b"STATUS INBOX (DELETED-STORAGE 0)"])
 
     def test_bad_syntax_and_setquota(self):
         login = self.user()
