@@ -53,6 +53,7 @@ int ctl_cmd_export(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_gc(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_verify(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_stats(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_expunged(struct ctl *ctl, int argc, char **argv);
 
 /* ---- ctl-util.c: what the cmd-*.c files share ---- */
 

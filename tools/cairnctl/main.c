@@ -34,6 +34,7 @@ static const struct ctl_command ctl_commands[] = {
         {"gc", "remove unreferenced blobs (safe during delivery)", ctl_cmd_gc},
         {"verify", "check (and --repair) the blob store against the database", ctl_cmd_verify},
         {"stats", "counts, bytes stored, dedup ratio", ctl_cmd_stats},
+        {"expunged", "purge old expunge tombstones (QRESYNC) and dedup rows", ctl_cmd_expunged},
         {NULL, NULL, NULL},
 };
 
