@@ -82,7 +82,10 @@ all: $(BINS) $(UNIT_TESTS)
 # Rebuild everything when the compiler flags change (e.g. SANITIZE=1 <-> 0).
 FLAGS_STAMP := $(BUILD)/.flags
 FLAGS_NOW   := $(CC) $(CFLAGS) $(LDFLAGS) $(LIBS)
+# Only goals that compile touch the stamp (`make lint` must not flip a SANITIZE build).
+ifneq ($(filter-out lint format clean deps fuzz,$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(BUILD); [ "`cat $(FLAGS_STAMP) 2>/dev/null`" = "$(FLAGS_NOW)" ] || echo "$(FLAGS_NOW)" > $(FLAGS_STAMP))
+endif
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
