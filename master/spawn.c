@@ -96,9 +96,26 @@ static void master_worker_child(struct master *m, struct master_service *svc)
 	_exit(127);
 }
 
+/*
+ * fork() with every signal blocked.  Otherwise a SIGTERM sent to the new child before
+ * it resets its dispositions (master_child_signals) would run the master's handler
+ * in the child and be lost, leaving a retired worker idling after a reload.  The
+ * child unblocks only after restoring SIG_DFL, so a pending stop still kills it.
+ */
+static pid_t master_fork(void)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
 int master_spawn_worker(struct master *m, struct master_service *svc)
 {
-	pid_t pid = fork();
+	pid_t pid = master_fork();
 	if (pid < 0) {
 		log_error("fork_failed", "service=%s error=%s", svc->name, log_q(strerror(errno)));
 		return -1;
@@ -145,7 +162,7 @@ static void master_event_child(struct master *m, struct master_event *ev)
 
 int master_spawn_event(struct master *m, struct master_event *ev)
 {
-	pid_t pid = fork();
+	pid_t pid = master_fork();
 	if (pid < 0) {
 		log_error("fork_failed", "event=%s error=%s", ev->name, log_q(strerror(errno)));
 		return -1;

@@ -286,6 +286,18 @@ class ReloadTest(MasterTestCase):
         c.close()
         self.m.stop()
 
+    def test_rapid_reloads_leave_no_old_generation_worker(self):
+        """SIGHUPs while workers are still being forked: every retired worker must get
+        its SIGTERM (a signal arriving between fork and the child's signal reset was
+        once lost, leaving old idle workers behind)."""
+        self.m.service("echo", ECHOD, min_idle=6, idle_timeout=300)
+        self.m.start()
+        for i in range(8):
+            self.m.service("echo", ECHOD, min_idle=6 + i % 2, idle_timeout=300)
+            self.assertTrue(self.m.reload())
+        self.m.wait_workers("echo", 7, timeout=20)
+        self.m.stop()
+
     def test_sighup_with_broken_config_keeps_serving(self):
         self.m.service("echo", ECHOD, min_idle=2)
         self.m.start()
