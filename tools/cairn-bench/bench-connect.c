@@ -19,13 +19,6 @@
 /* Also declared next to the mode table in main.c. */
 int bench_connect_run(int argc, char **argv);
 
-static double bench_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Read until a newline; 0 on success. */
 static int bench_read_line(int fd)
 {

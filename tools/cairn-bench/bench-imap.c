@@ -63,30 +63,6 @@ struct bench_conn {
 	uint32_t exists;
 };
 
-static double bench_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int bench_connect(const struct bench_imap *b)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
-	if (getaddrinfo(b->host, b->port, &hints, &res) != 0)
-		return -1;
-	int fd = socket(res->ai_family, SOCK_STREAM, 0);
-	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	int one = 1;
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
 /* One line (CRLF included) at the start of c->in, reading as needed: its length. */
 static ssize_t bench_line(struct bench_conn *c)
 {
@@ -207,7 +183,7 @@ static int bench_session(const struct bench_imap *b, int client, unsigned *seed)
 	struct bench_conn c = {.fd = -1, .in = BUF_INIT};
 	double t0 = bench_now();
 	int r = -1;
-	c.fd = bench_connect(b);
+	c.fd = bench_tcp_connect(b->host, b->port);
 	if (c.fd >= 0 && bench_line(&c) > 0) {
 		buf_consume(&c.in, (size_t)bench_line(&c));
 		r = bench_cmd(&c, "LOGIN \"%s\" \"%s\"", b->user, b->pass);
@@ -293,7 +269,7 @@ static void bench_report(const struct bench_imap *b, double secs)
 /* -F: time FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE) runs times in one session. */
 static int bench_fetch_all(const struct bench_imap *b)
 {
-	struct bench_conn c = {.fd = bench_connect(b), .in = BUF_INIT};
+	struct bench_conn c = {.fd = bench_tcp_connect(b->host, b->port), .in = BUF_INIT};
 	int r = -1;
 	if (c.fd >= 0 && bench_line(&c) > 0) {
 		buf_consume(&c.in, (size_t)bench_line(&c));

@@ -38,13 +38,6 @@ struct bench_lmtp {
 	double *lat_ms; /* shared: one slot per message, -1 = failed */
 };
 
-static double bench_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int bench_parse_mix(struct bench_lmtp *b, const char *mix)
 {
 	char *copy = strdup(mix), *save = NULL;
@@ -94,23 +87,6 @@ static void bench_message(struct buf *m, size_t size, int att, int conn, int seq
 	}
 	if (att)
 		buf_append_str(m, "--b1--\r\n");
-}
-
-static int bench_connect(const struct bench_lmtp *b)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
-	if (getaddrinfo(b->host, b->port, &hints, &res) != 0)
-		return -1;
-	int fd = socket(res->ai_family, SOCK_STREAM, 0);
-	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	int one = 1;
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
 }
 
 /* Read n complete replies; returns how many began with '2' (or 3 for 354), -1 on EOF. */
@@ -192,7 +168,7 @@ static void bench_conn(const struct bench_lmtp *b, int conn)
 {
 	struct buf in = BUF_INIT, cmd = BUF_INIT, msg = BUF_INIT;
 	unsigned seed = (unsigned)conn * 2654435761u + 1;
-	int fd = bench_connect(b);
+	int fd = bench_tcp_connect(b->host, b->port);
 	if (fd < 0 || bench_replies(fd, &in, 1, '2') != 1 ||
 	    bench_send(fd, "LHLO bench\r\n", 12) < 0 || bench_replies(fd, &in, 1, '2') != 1) {
 		fprintf(stderr, "cairn-bench: connection %d failed\n", conn);

@@ -12,4 +12,9 @@ struct bench_mode {
 	int (*run)(int argc, char **argv); /* argv[0] is the mode name; returns exit code */
 };
 
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+/* Connected TCP socket to host:port with TCP_NODELAY, or -1. */
+int bench_tcp_connect(const char *host, const char *port);
+
 #endif
