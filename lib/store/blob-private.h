@@ -6,6 +6,7 @@
 #define CAIRN_STORE_BLOB_PRIVATE_H
 
 #include "blob.h"
+#include "store-util.h"
 
 struct blob_backend {
 	const char *scheme; /* "fs" */
@@ -23,8 +24,5 @@ struct blob_backend {
 };
 
 extern const struct blob_backend blob_backend_fs;
-
-/* Format a one-line error into the shared static buffer and return it. */
-const char *blob_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -23,17 +23,6 @@ static const struct blob_backend *const blob_backends[] = {
         NULL,
 };
 
-static char blob_errbuf[1024];
-
-const char *blob_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(blob_errbuf, sizeof(blob_errbuf), fmt, ap);
-	va_end(ap);
-	return blob_errbuf;
-}
-
 struct blob_store *blob_store_open(const char *location, const char **error_r)
 {
 	const struct blob_backend *backend = &blob_backend_fs;

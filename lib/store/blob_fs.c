@@ -53,7 +53,7 @@ static int blob_fs_fsync_path(struct blob_fs *fs, const char *path, const char *
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		*error_r = blob_error("blob store: open %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	fs->fsyncs++;
@@ -61,7 +61,7 @@ static int blob_fs_fsync_path(struct blob_fs *fs, const char *path, const char *
 	int saved = errno;
 	close(fd);
 	if (r < 0) {
-		*error_r = blob_error("blob store: fsync %s: %s", path, strerror(saved));
+		*error_r = store_errorf("blob store: fsync %s: %s", path, strerror(saved));
 		return -1;
 	}
 	return 0;
@@ -73,11 +73,11 @@ static int blob_fs_mkdir(struct blob_fs *fs, const char *path, const char **erro
 	if (mkdir(path, 0750) < 0) {
 		if (errno == EEXIST)
 			return 0;
-		*error_r = blob_error("blob store: mkdir %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: mkdir %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fs->chown_new && chown(path, fs->owner_uid, fs->owner_gid) < 0) {
-		*error_r = blob_error("blob store: chown %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: chown %s: %s", path, strerror(errno));
 		return -1;
 	}
 	char parent[BLOB_FS_PATH_MAX];
@@ -91,7 +91,7 @@ static int blob_fs_mkdir(struct blob_fs *fs, const char *path, const char **erro
 static void *blob_fs_open(const char *location, const char **error_r)
 {
 	if (location[0] == '\0' || strlen(location) > PATH_MAX - 100) {
-		*error_r = blob_error("blob store: bad root '%s'", location);
+		*error_r = store_errorf("blob store: bad root '%s'", location);
 		return NULL;
 	}
 	struct blob_fs *fs = xcalloc(1, sizeof(*fs));
@@ -174,14 +174,14 @@ static int blob_fs_write_temp(struct blob_fs *fs, const void *data, size_t len, 
 		fd = open(temp_r, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	}
 	if (fd < 0) {
-		*error_r = blob_error("blob store: create temp file in %s/tmp: %s", fs->root,
-		                      strerror(errno));
+		*error_r = store_errorf("blob store: create temp file in %s/tmp: %s", fs->root,
+		                        strerror(errno));
 		return -1;
 	}
 	fs->fsyncs++;
 	if ((fs->chown_new && fchown(fd, fs->owner_uid, fs->owner_gid) < 0) ||
 	    blob_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		*error_r = blob_error("blob store: write temp file: %s", strerror(errno));
+		*error_r = store_errorf("blob store: write temp file: %s", strerror(errno));
 		close(fd);
 		if (temp_r[0])
 			unlink(temp_r);
@@ -215,13 +215,13 @@ static int blob_fs_existing(struct blob_fs *fs, int fd, char *temp, const char *
 	if (temp[0] == '\0') {
 		blob_fs_temp_name(fs, temp);
 		if (blob_fs_link(fd, "", temp) < 0) {
-			*error_r = blob_error("blob store: link temp: %s", strerror(errno));
+			*error_r = store_errorf("blob store: link temp: %s", strerror(errno));
 			temp[0] = '\0';
 			return -1;
 		}
 	}
 	if (rename(temp, path) < 0) {
-		*error_r = blob_error("blob store: replace %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: replace %s: %s", path, strerror(errno));
 		return -1;
 	}
 	temp[0] = '\0';
@@ -259,7 +259,7 @@ static int blob_fs_link_new(struct blob_fs *fs, int fd, char *temp, const char *
 		return 0;
 	if (errno == EEXIST)
 		return blob_fs_existing(fs, fd, temp, path, len, created_r, error_r);
-	*error_r = blob_error("blob store: link %s: %s", path, strerror(errno));
+	*error_r = store_errorf("blob store: link %s: %s", path, strerror(errno));
 	return -1;
 }
 
@@ -297,7 +297,7 @@ static int blob_fs_read(void *ctx, const struct blob_id *id, uint64_t offset, si
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		*error_r = blob_error("blob store: open %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: open %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -312,8 +312,8 @@ static int blob_fs_read(void *ctx, const struct blob_id *id, uint64_t offset, si
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			*error_r = blob_error("blob store: read %s: %s", path,
-			                      n < 0 ? strerror(errno) : "short file");
+			*error_r = store_errorf("blob store: read %s: %s", path,
+			                        n < 0 ? strerror(errno) : "short file");
 			close(fd);
 			out->data[out->len] = '\0';
 			return -1;
@@ -334,7 +334,7 @@ static int blob_fs_stat(void *ctx, const struct blob_id *id, uint64_t *size_r, c
 	struct stat st;
 	blob_fs_path(fs, id, path);
 	if (stat(path, &st) < 0) {
-		*error_r = blob_error("blob store: stat %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: stat %s: %s", path, strerror(errno));
 		return -1;
 	}
 	*size_r = (uint64_t)st.st_size;
@@ -347,7 +347,7 @@ static int blob_fs_delete(void *ctx, const struct blob_id *id, const char **erro
 	char path[BLOB_FS_PATH_MAX];
 	blob_fs_path(fs, id, path);
 	if (unlink(path) < 0 && errno != ENOENT) {
-		*error_r = blob_error("blob store: unlink %s: %s", path, strerror(errno));
+		*error_r = store_errorf("blob store: unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
