@@ -392,10 +392,8 @@ void cmd_fetch(struct command_ctx *cmd)
 		return;
 	if (cmd->uid)
 		req.items |= FETCH_UID;
-	if (req.items & FETCH_MODSEQ) { /* implicit ENABLE CONDSTORE (RFC 7162 3.1) */
-		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
-		mailbox_view_set_modes(cmd->s->view, cmd->s->enabled);
-	}
+	if (req.items & FETCH_MODSEQ) /* implicit ENABLE CONDSTORE */
+		msg_enable_condstore(cmd);
 	struct fetch_run run = {.cmd = cmd, .req = &req, .what = fetch_what(&req)};
 	if (req.set_seen && fetch_set_seen(cmd, &ranges, &run.seen, &run.n_seen) < 0)
 		return;

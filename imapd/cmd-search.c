@@ -176,8 +176,8 @@ static int search_key_arg(struct search_parse *p, struct search_key *k, const ch
 			p->error = "$ (SEARCHRES) is not supported";
 			return -1;
 		}
-		return mailbox_view_ranges(p->cmd->s->view, &set, true, p->cmd->pool, &k->ranges,
-		                           &p->error);
+		mailbox_view_search_ranges(p->cmd->s->view, &set, true, p->cmd->pool, &k->ranges);
+		return 0;
 	}
 	default:
 		break;
@@ -283,9 +283,8 @@ static struct search_key *search_simple(struct search_parse *p, const char *name
 		p->error = "$ (SEARCHRES) is not supported";
 		return NULL;
 	}
-	if (mailbox_view_ranges(p->cmd->s->view, &set, false, p->cmd->pool, &k->ranges, &p->error) <
-	    0)
-		return NULL;
+	/* A number past the end matches nothing (FETCH and STORE answer BAD). */
+	mailbox_view_search_ranges(p->cmd->s->view, &set, false, p->cmd->pool, &k->ranges);
 	*argp = a->next;
 	return k;
 }
@@ -399,6 +398,25 @@ static int search_max_modseq(struct command_ctx *cmd, const uint32_t *uids, size
 	return 0;
 }
 
+/*
+ * The MODSEQ a result with a MODSEQ key reports (RFC 7162 3.1.5, RFC 4731 3.2): the
+ * highest of the messages it returns, so only of the MIN and/or MAX message when
+ * neither ALL nor COUNT is asked for.
+ */
+static int search_result_modseq(struct command_ctx *cmd, const uint32_t *uids, size_t n,
+                                unsigned ret, uint64_t *modseq_r)
+{
+	uint32_t ends[2];
+	size_t ne = 0;
+	if ((ret & (RET_ALL | RET_COUNT)) || n == 0)
+		return search_max_modseq(cmd, uids, n, modseq_r);
+	if (ret & RET_MIN)
+		ends[ne++] = uids[0];
+	if ((ret & RET_MAX) && (ne == 0 || uids[n - 1] != ends[0]))
+		ends[ne++] = uids[n - 1];
+	return search_max_modseq(cmd, ends, ne, modseq_r);
+}
+
 static void search_write(struct command_ctx *cmd, const uint32_t *uids, size_t n, unsigned ret,
                          bool esearch, uint64_t modseq)
 {
@@ -474,9 +492,8 @@ void cmd_search(struct command_ctx *cmd)
 	}
 	uint64_t modseq = 0;
 	if (p.modseq) { /* implicit ENABLE CONDSTORE (RFC 7162 3.1) */
-		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
-		mailbox_view_set_modes(cmd->s->view, cmd->s->enabled);
-		if (search_max_modseq(cmd, uids, n, &modseq) < 0)
+		msg_enable_condstore(cmd);
+		if (search_result_modseq(cmd, uids, n, esearch ? ret : RET_ALL, &modseq) < 0)
 			return;
 	}
 	search_write(cmd, uids, n, ret, esearch, modseq);

@@ -244,10 +244,8 @@ void cmd_store(struct command_ctx *cmd)
 	struct mailbox_sync_msg *changed = NULL;
 	size_t n = 0;
 	int r = store_prepare(cmd, &a, &error);
-	if (a.req.unchanged_test) { /* implicit ENABLE CONDSTORE (RFC 7162 3.1) */
-		s->enabled |= SESSION_ENABLED_CONDSTORE;
-		mailbox_view_set_modes(v, s->enabled);
-	}
+	if (a.req.unchanged_test) /* implicit ENABLE CONDSTORE */
+		msg_enable_condstore(cmd);
 	if (r == 0 && a.ranges.n > 0 && !v->gone)
 		r = mailbox_msgs_store_cond(s->db, v->mailbox_id, v->seen_account, &a.ranges,
 		                            &a.req, cmd->pool, &changed, &n, &a.modified,

@@ -108,9 +108,10 @@ uint32_t mailbox_view_seq(const struct mailbox_view *v, uint32_t uid)
 	return seq <= v->count && v->msgs[seq - 1].uid == uid ? seq : 0;
 }
 
-int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool uid,
-                        struct arena *arena, struct mailbox_uid_ranges *ranges_r,
-                        const char **error_r)
+/* mailbox_view_ranges; past_end: sequence numbers beyond the view match nothing. */
+static int view_ranges(const struct mailbox_view *v, struct seqset *set, bool uid, bool past_end,
+                       struct arena *arena, struct mailbox_uid_ranges *ranges_r,
+                       const char **error_r)
 {
 	uint32_t max_uid = v->count ? v->msgs[v->count - 1].uid : 0;
 	seqset_resolve(set, uid ? max_uid : (uint32_t)v->count);
@@ -120,10 +121,14 @@ int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool u
 	for (unsigned i = 0; i < set->count; i++) {
 		uint32_t a = set->ranges[i].lo, b = set->ranges[i].hi;
 		if (!uid) {
-			if (b > v->count) {
+			if (b > v->count && !past_end) {
 				*error_r = "Invalid message sequence number";
 				return -1;
 			}
+			if (a > v->count)
+				continue;
+			if (b > v->count)
+				b = (uint32_t)v->count;
 			a = v->msgs[a - 1].uid;
 			b = v->msgs[b - 1].uid;
 		} else if (a > max_uid) {
@@ -138,6 +143,20 @@ int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool u
 	ranges_r->hi = hi;
 	ranges_r->n = n;
 	return 0;
+}
+
+int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool uid,
+                        struct arena *arena, struct mailbox_uid_ranges *ranges_r,
+                        const char **error_r)
+{
+	return view_ranges(v, set, uid, false, arena, ranges_r, error_r);
+}
+
+void mailbox_view_search_ranges(const struct mailbox_view *v, struct seqset *set, bool uid,
+                                struct arena *arena, struct mailbox_uid_ranges *ranges_r)
+{
+	const char *error;
+	(void)view_ranges(v, set, uid, true, arena, ranges_r, &error);
 }
 
 static const char *view_keyword_name(const struct mailbox_view *v, int64_t id)

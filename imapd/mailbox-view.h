@@ -107,6 +107,14 @@ int mailbox_view_ranges(const struct mailbox_view *v, struct seqset *set, bool u
                         const char **error_r);
 
 /*
+ * The same for a SEARCH key (RFC 9051 6.4.4): a sequence number beyond the view,
+ * like a UID, simply matches nothing ("SEARCH 1000" in a smaller mailbox is an
+ * empty result, not an error).  Never fails.
+ */
+void mailbox_view_search_ranges(const struct mailbox_view *v, struct seqset *set, bool uid,
+                                struct arena *arena, struct mailbox_uid_ranges *ranges_r);
+
+/*
  * Make sure the view knows the names of keyword ids[0..n) (one query for the
  * unknown ones).  Returns 1 when some were new (the caller then sends FLAGS with
  * mailbox_view_write_flags), 0 when none, -1 on a database error.

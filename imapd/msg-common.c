@@ -142,3 +142,20 @@ void msg_write(struct imap_session *s, const struct buf *out)
 	if (out->len > 0)
 		conn_write(s->conn, out->data, out->len);
 }
+
+void msg_enable_condstore(struct command_ctx *cmd)
+{
+	struct imap_session *s = cmd->s;
+	bool was = (s->enabled & SESSION_ENABLED_CONDSTORE) != 0;
+	s->enabled |= SESSION_ENABLED_CONDSTORE;
+	if (s->view == NULL)
+		return;
+	mailbox_view_set_modes(s->view, s->enabled);
+	if (was)
+		return;
+	struct buf out;
+	buf_init_arena(&out, cmd->pool);
+	buf_printf(&out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+	           (unsigned long long)s->view->highestmodseq);
+	msg_write(s, &out);
+}

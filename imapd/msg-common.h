@@ -60,6 +60,13 @@ void msg_write(struct imap_session *s, const struct buf *out);
  */
 bool msg_parse_modseq(const struct imap_arg *arg, bool zero_ok, uint64_t *modseq_r);
 
+/*
+ * An implicit ENABLE CONDSTORE (RFC 7162 3.1: FETCH MODSEQ, CHANGEDSINCE, SEARCH
+ * MODSEQ, UNCHANGEDSINCE): from now on untagged FETCHes carry MODSEQ; the first
+ * time, in a selected mailbox, also "* OK [HIGHESTMODSEQ n]" (RFC 7162 3.1.2).
+ */
+void msg_enable_condstore(struct command_ctx *cmd);
+
 /* Right letters as a reply text helper: "NO [NOPERM] ..." when rights lack need. */
 bool msg_has_rights(unsigned rights, unsigned need);
 

@@ -72,6 +72,8 @@ static void search_header(struct search_sql *q, const struct search_key *k)
 	           f, f, v);
 }
 
+/* BEFORE / ON / SINCE: the internal date's day in the server's zone, which is UTC
+   (the zone FETCH INTERNALDATE is shown in, the same on every node). */
 static void search_date(struct search_sql *q, const struct search_key *k, const char *column)
 {
 	const char *d = search_param(q, arena_printf(q->arena, "%lld", (long long)k->num));
@@ -90,6 +92,24 @@ static void search_date(struct search_sql *q, const struct search_key *k, const 
 		           column, day, column, day);
 		break;
 	}
+}
+
+/*
+ * SENTBEFORE / SENTON / SENTSINCE: the Date: header's calendar date in its own
+ * zone (m.sent_day, schema 0053), ignoring time and zone; a message without a
+ * readable Date: is compared by its internal date, as SORT does (RFC 5256).
+ */
+static void search_sent_date(struct search_sql *q, const struct search_key *k)
+{
+	int64_t days = k->num >= 0 ? k->num / 86400 : -((-k->num + 86399) / 86400);
+	const char *d = search_param(q, arena_printf(q->arena, "%lld", (long long)days));
+	const char *op = k->type == SEARCH_SENTBEFORE ? "<" : k->type == SEARCH_SENTON ? "=" : ">=";
+	buf_printf(&q->where,
+	           "(CASE WHEN m.sent_day IS NOT NULL THEN m.sent_day %s date '1970-01-01' + "
+	           "%s::int4 ELSE ",
+	           op, d);
+	search_date(q, k, "mm.internaldate");
+	buf_append_str(&q->where, " END)");
 }
 
 static void search_key_sql(struct search_sql *q, const struct search_key *k, int depth);
@@ -145,7 +165,7 @@ static void search_value_sql(struct search_sql *q, const struct search_key *k)
 	case SEARCH_SENTBEFORE:
 	case SEARCH_SENTON:
 	case SEARCH_SENTSINCE:
-		search_date(q, k, "m.sent_date");
+		search_sent_date(q, k);
 		break;
 	case SEARCH_LARGER:
 	case SEARCH_SMALLER:

@@ -38,7 +38,7 @@ enum search_type {
 	SEARCH_BEFORE, /* internal date's day < date (Unix time of 00:00 UTC) */
 	SEARCH_ON,
 	SEARCH_SINCE,
-	SEARCH_SENTBEFORE, /* the same on the Date: header */
+	SEARCH_SENTBEFORE, /* Date:'s own calendar date < date's; none: internal date */
 	SEARCH_SENTON,
 	SEARCH_SENTSINCE,
 	SEARCH_LARGER, /* size > num */
