@@ -13,7 +13,8 @@
 -- sent_date: "+hhmm"/"-hhmm", the RFC 5322 4.3 names (UT GMT EST EDT CST CDT MST
 -- MDT PST PDT, also UTC and Z), anything else (military letters, unknown names,
 -- no zone) as UTC.  It reads the zone after the first hh:mm[:ss] of the date
--- string; a date it cannot read this way (a literal with quotes in it, ...)
+-- string (every quantifier greedy: PostgreSQL gives a whole regex the greediness
+-- of its first quantifier, and a lazy one would leave the optional zone out); a date it cannot read this way (a literal with quotes in it, ...)
 -- counts as UTC, which is what every row meant before this migration.
 
 CREATE FUNCTION cairn_sent_zone(p_envelope text) RETURNS integer
@@ -32,7 +33,7 @@ AS $$
 	            ELSE 0 END
 	       END
 	  FROM (SELECT (regexp_match(substr(p_envelope, 1, 400),
-	                '^\((?:"|\{[0-9]+\}\r\n)[^"\r\n]*?[0-9]{1,2}:[0-9]{1,2}(?::[0-9]{1,2})?'
+	                '^\((?:"|\{[0-9]+\}\r\n)[^"\r\n:]*[0-9]{1,2}:[0-9]{1,2}(?::[0-9]{1,2})?'
 	                '(?:[ \t,]|\([^()]*\))*([+-][0-9]{4}|[A-Za-z]+)?'))[1] AS z) AS s
 $$;
 
