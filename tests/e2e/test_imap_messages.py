@@ -241,12 +241,14 @@ class MessagesTest(unittest.TestCase):
             self.append(c, self.msg(i, extra="X-Priority: %d\r\n" % i), r"\Flagged" if i % 2 else "")
         self.append(c, MULTI, r"\Seen")
         c.ok("SELECT INBOX")
+        # SENT* go by the Date: header's own calendar date: message 2 is "2 Feb 1994
+        # 21:52:25 -0800" (3 Feb in UTC), so it is SENTBEFORE 3-Feb-1994.
         expect = {
             "ALL": "1 2 3 4 5 6 7", "FLAGGED": "2 4 6", "UNFLAGGED SEEN": "7",
             "FROM sender3": "4", "SUBJECT report": "7", "HEADER X-Priority 4": "5",
             "BODY zebra": "7", "TEXT carol": "7", "OR FROM sender1 TO bob": "2 7",
             "NOT FLAGGED": "1 3 5 7", "2:3": "2 3", "UID 6:*": "6 7",
-            "SENTON 8-Feb-1994": "7", "SENTBEFORE 3-Feb-1994": "1", "LARGER 300": "7",
+            "SENTON 8-Feb-1994": "7", "SENTBEFORE 3-Feb-1994": "1 2", "LARGER 300": "7",
             "SMALLER 10": "", "(FROM sender1 FLAGGED)": "2",
             "KEYWORD nosuch": "", "UNKEYWORD nosuch": "1 2 3 4 5 6 7", "NEW": "",
             "SINCE 1-Jan-2000": "1 2 3 4 5 6 7", "BEFORE 1-Jan-2000": "",
