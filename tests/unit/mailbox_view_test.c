@@ -97,6 +97,43 @@ static void test_ranges(void)
 	arena_free(&a);
 }
 
+/* SEARCH's form: sequence numbers past the end match nothing instead of failing. */
+static void test_search_ranges(void)
+{
+	struct arena *a = arena_new(0);
+	struct mailbox_view *v = view_of(5, ACL_ALL, false);
+	struct mailbox_uid_ranges r;
+	static const struct {
+		const char *set;
+		size_t n;
+		uint32_t lo, hi; /* of the last range */
+	} cases[] = {{"1000", 0, 0, 0},  {"4:1000", 1, 8, 10},       {"1000:*", 1, 10, 10},
+	             {"6,7,2", 1, 4, 4}, {"1:4294967295", 1, 2, 10}, {"*", 1, 10, 10}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct seqset set;
+		const char *error;
+		seqset_init(&set, a);
+		CU_ASSERT_EQUAL_FATAL(
+		        seqset_parse(&set, cases[i].set, strlen(cases[i].set), &error), 0);
+		mailbox_view_search_ranges(v, &set, false, a, &r);
+		CU_ASSERT_EQUAL(r.n, cases[i].n);
+		if (r.n == cases[i].n && r.n > 0) {
+			CU_ASSERT_EQUAL(r.lo[r.n - 1], cases[i].lo);
+			CU_ASSERT_EQUAL(r.hi[r.n - 1], cases[i].hi);
+		}
+	}
+	mailbox_view_free(&v);
+	v = view_of(0, ACL_ALL, false);
+	struct seqset set;
+	const char *error;
+	seqset_init(&set, a);
+	CU_ASSERT_EQUAL_FATAL(seqset_parse(&set, "1:*", 3, &error), 0);
+	mailbox_view_search_ranges(v, &set, false, a, &r);
+	CU_ASSERT_EQUAL(r.n, 0);
+	mailbox_view_free(&v);
+	arena_free(&a);
+}
+
 static void test_own_expunge(void)
 {
 	struct mailbox_view *v = view_of(5, ACL_ALL, false);
@@ -185,6 +222,7 @@ static void test_permanentflags_by_rights(void)
 static const struct unit_test mailbox_view_tests[] = {
         {"seq_lookup", test_seq_lookup},
         {"ranges", test_ranges},
+        {"search_ranges", test_search_ranges},
         {"own_expunge", test_own_expunge},
         {"qresync_vanished", test_qresync_vanished},
         {"update_and_flags", test_update_and_flags},
