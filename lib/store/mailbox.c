@@ -357,7 +357,9 @@ static int mailbox_rename_inbox(struct db *db, const struct mailbox_info *inbox,
 	return r;
 }
 
-/* Inside a transaction: rename old and its inferiors to new. */
+/* Inside a transaction: rename old and its inferiors to new.  old itself may be an
+ * implied parent (only "old/x" exists): its inferiors move all the same (RFC 9051
+ * 6.3.6); ENOTFOUND only when there is neither old nor an inferior. */
 static int mailbox_rename_tree(struct db *db, int64_t owner_id, const char *old_name,
                                const char *new_name, const char **error_r)
 {
@@ -367,7 +369,7 @@ static int mailbox_rename_tree(struct db *db, int64_t owner_id, const char *old_
 	"owner_id = $1::bigint AND deleted_at IS NULL AND (name = $2 OR "                          \
 	"left(name, length($2) + 1) = $2 || '/')"
 	PGresult *res = db_exec(db,
-	                        "SELECT count(*) FILTER (WHERE name = $2), (SELECT min(name) FROM "
+	                        "SELECT count(*), (SELECT min(name) FROM "
 	                        "mailboxes WHERE owner_id = $1::bigint AND deleted_at IS NULL AND "
 	                        "name IN (SELECT $3 || substr(t.name, length($2) + 1) FROM "
 	                        "mailboxes t WHERE t." MAILBOX_TREE ")) FROM (SELECT name FROM "

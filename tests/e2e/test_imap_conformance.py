@@ -9,8 +9,14 @@ checked on the wire against a real node:
   it matches nothing: OK, not BAD;
 - LIST (SUBSCRIBED RECURSIVEMATCH): CHILDINFO only for a parent whose subscribed
   descendant is not itself returned (RFC 5258 3.5);
-- LOGOUT sends no EXPUNGE or FETCH for the mailbox being left, only BYE.
+- LOGOUT sends no EXPUNGE or FETCH for the mailbox being left, only BYE;
+- RENAME of an implied parent (only "a/b/c" was created) moves its inferiors;
+- a message whose blob cannot be read is never sent as content (no BODY[] NIL): the
+  FETCH ends NO [SERVERBUG], the readable messages are sent, and \Seen is set only
+  on those.
 """
+import hashlib
+import os
 import re
 import unittest
 
@@ -125,6 +131,44 @@ class ImapConformanceTest(unittest.TestCase):
         self.assertIn(b"z OK", out)
         self.assertNotIn(b"EXPUNGE", out)
         self.assertNotIn(b"FETCH", out)
+
+    def test_rename_implied_parent_moves_inferiors(self):
+        s = self.session()
+        self.assertIn(b"c OK", self.cmd(s, b"c", b"c CREATE ip/b/c\r\n"))
+        self.append(s, b"ip/b/c")
+        self.assertIn(b"r OK", self.cmd(s, b"r", b"r RENAME ip ip-x\r\n"))
+        out = self.cmd(s, b"l", b"l LIST \"\" ip*\r\n")
+        names = re.findall(rb"\* LIST \([^)]*\) \"/\" (\S+)", out)
+        self.assertEqual(names, [b"ip-x", b"ip-x/b", b"ip-x/b/c"], out)
+        out = self.cmd(s, b"st", b"st STATUS ip-x/b/c (MESSAGES)\r\n")
+        self.assertIn(b"(MESSAGES 1)", out)
+        # a name that is neither a mailbox nor a parent of one
+        self.assertIn(b"r2 NO [NONEXISTENT]", self.cmd(s, b"r2", b"r2 RENAME ip ip-y\r\n"))
+        self.assertIn(b"r3 NO", self.cmd(s, b"r3", b"r3 RENAME ip-x ip-x/b/d\r\n"))
+        self.assertIn(b"d OK", self.cmd(s, b"d", b"d DELETE ip-x/b/c\r\n"))
+        self.assertNotIn(b"* LIST", self.cmd(s, b"l2", b"l2 LIST \"\" ip*\r\n"))
+
+    def test_unreadable_blob_is_an_error_not_content(self):
+        s = self.session()
+        self.assertIn(b"c OK", self.cmd(s, b"c", b"c CREATE lost\r\n"))
+        bodies = [b"Subject: lost %d\r\n\r\nbody %d\r\n" % (i, i) for i in (1, 2)]
+        for b in bodies:
+            self.append(s, b"lost", b)
+        sha = hashlib.sha256(bodies[0]).hexdigest()
+        os.unlink(os.path.join(self.node.blobs, sha[:2], sha[2:4], sha))
+        self.assertIn(b"s OK", self.cmd(s, b"s", b"s SELECT lost\r\n"))
+        self.node.master.expect_log(r"event=fetch_blob") if hasattr(
+            self.node.master, "expect_log") else None
+        out = self.cmd(s, b"f", b"f FETCH 1:2 BODY[]\r\n")
+        self.assertRegex(out, rb"f NO \[SERVERBUG\]")
+        self.assertNotIn(b"NIL", out)
+        self.assertNotIn(b"* 1 FETCH", out)
+        self.assertIn(b"body 2", out)
+        out = self.cmd(s, b"g", b"g FETCH 1:2 FLAGS\r\n")
+        self.assertRegex(out, rb"\* 1 FETCH \(FLAGS \(\)\)")
+        self.assertRegex(out, rb"\* 2 FETCH \(FLAGS \(\\Seen\)\)")
+        # the session goes on
+        self.assertIn(b"n OK", self.cmd(s, b"n", b"n NOOP\r\n"))
 
 
 if __name__ == "__main__":
