@@ -21,6 +21,7 @@
 #include "deliver.h"
 
 #include "blob.h"
+#include "mailbox.h"
 #include "message.h"
 #include "store-private.h"
 #include "store-util.h"
@@ -387,7 +388,7 @@ static void deliver_call_init(struct deliver *d, struct deliver_call *c,
 	c->p[3] = arena_printf(d->arena, "%d", d->set.dedup_window);
 	c->p[4] = c->created ? "t" : "f";
 	c->p[5] = "f"; /* verify in transaction */
-	c->p[6] = arena_printf(d->arena, "%u", o->flags & 31u);
+	c->p[6] = arena_printf(d->arena, "%u", o->flags & MAILBOX_FLAGS_STORED);
 	struct buf kw;
 	buf_init_arena(&kw, d->arena);
 	buf_append_char(&kw, '{');

@@ -118,6 +118,7 @@ static int mailbox_remove_rows(struct db *db, const char **p, int deleted_only, 
 	        "SELECT d.uid, d.flags, m.size, encode(m.sha256, 'hex') FROM d JOIN messages m ON "
 	        "m.id = d.message_id ORDER BY d.uid",
 	        deleted_only ? "AND mm.flags & 8 <> 0" : "");
+	_Static_assert(MAILBOX_FLAG_DELETED == 8, "the SQL above tests \\Deleted as 8");
 	res = db_exec(db, sql, 5, p, error_r);
 	if (res == NULL)
 		return STORE_EDB;

@@ -137,7 +137,7 @@ static void mailbox_store_exprs(const struct mailbox_store_req *req, unsigned f,
                                 struct arena *arena, const char **flags_r, const char **kw_r)
 {
 	/* Bits outside keep (not allowed, or \Seen kept privately) never change. */
-	unsigned keep = ~req->allowed_flags & 31u;
+	unsigned keep = ~req->allowed_flags & MAILBOX_FLAGS_STORED;
 	unsigned set = f & req->allowed_flags;
 	switch (req->mode) {
 	case MAILBOX_STORE_REPLACE:
