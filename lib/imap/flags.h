@@ -24,6 +24,13 @@ struct buf;
 /* Not storable: only recognised so that STORE/APPEND can refuse or ignore it. */
 #define IMAP_FLAG_RECENT 32u
 
+/* The one definition of the bits: lib/store's MAILBOX_FLAG_* are these, and SQL that
+ * tests a bit by value (mailbox_expunge.c, schema functions) asserts it next to it. */
+_Static_assert(IMAP_FLAGS_STORED == (IMAP_FLAG_SEEN | IMAP_FLAG_ANSWERED | IMAP_FLAG_FLAGGED |
+                                     IMAP_FLAG_DELETED | IMAP_FLAG_DRAFT),
+               "IMAP_FLAGS_STORED is every storable system flag");
+_Static_assert((IMAP_FLAG_RECENT & IMAP_FLAGS_STORED) == 0, "\\Recent is never stored");
+
 /* Longest keyword accepted, in bytes (RFC 9051 sets no limit; this bounds rows). */
 #define IMAP_KEYWORD_MAX_LEN 100
 

@@ -21,8 +21,10 @@
 #include "deliver.h"
 
 #include "blob.h"
+#include "mailbox.h"
 #include "message.h"
 #include "store-private.h"
+#include "store-util.h"
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -386,7 +388,7 @@ static void deliver_call_init(struct deliver *d, struct deliver_call *c,
 	c->p[3] = arena_printf(d->arena, "%d", d->set.dedup_window);
 	c->p[4] = c->created ? "t" : "f";
 	c->p[5] = "f"; /* verify in transaction */
-	c->p[6] = arena_printf(d->arena, "%u", o->flags & 31u);
+	c->p[6] = arena_printf(d->arena, "%u", o->flags & MAILBOX_FLAGS_STORED);
 	struct buf kw;
 	buf_init_arena(&kw, d->arena);
 	buf_append_char(&kw, '{');
@@ -593,5 +595,10 @@ int deliver_message_opts(struct deliver *d, const void *msg, size_t len,
 		return -1;
 	int r = deliver_results(d, &c, res, targets, n, error_r);
 	PQclear(res);
-	return r == 0 ? deliver_check_blob(d, &c, targets, n, error_r) : -1;
+	if (r < 0 || deliver_check_blob(d, &c, targets, n, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) /* committed: announce */
+		if (targets[i].status == DELIVER_OK)
+			store_changed(d->db, targets[i].mailbox_id, (uint64_t)targets[i].modseq);
+	return 0;
 }

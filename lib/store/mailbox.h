@@ -16,6 +16,8 @@
 
 #include "store-result.h"
 
+#include "imap/flags.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -106,12 +108,13 @@ int mailbox_list_shared(struct db *db, int64_t account_id, struct arena *arena,
 int mailbox_unseen_private(struct db *db, int64_t account_id, int64_t mailbox_id, int64_t *n_r,
                            const char **error_r);
 
-/* System flags (mailbox_messages.flags). */
-#define MAILBOX_FLAG_SEEN 1
-#define MAILBOX_FLAG_ANSWERED 2
-#define MAILBOX_FLAG_FLAGGED 4
-#define MAILBOX_FLAG_DELETED 8
-#define MAILBOX_FLAG_DRAFT 16
+/* System flags (mailbox_messages.flags): the bits of lib/imap/flags.h, one definition. */
+#define MAILBOX_FLAG_SEEN IMAP_FLAG_SEEN
+#define MAILBOX_FLAG_ANSWERED IMAP_FLAG_ANSWERED
+#define MAILBOX_FLAG_FLAGGED IMAP_FLAG_FLAGGED
+#define MAILBOX_FLAG_DELETED IMAP_FLAG_DELETED
+#define MAILBOX_FLAG_DRAFT IMAP_FLAG_DRAFT
+#define MAILBOX_FLAGS_STORED IMAP_FLAGS_STORED
 
 struct mailbox_msg {
 	uint32_t uid;
