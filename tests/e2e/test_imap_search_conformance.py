@@ -159,23 +159,6 @@ class SearchConformanceTest(unittest.TestCase):
             self.assertEqual(self.search(c, q), ('ESEARCH (TAG "%s") %s' % (t, want)).strip(), q)
         self.assertEqual(self.search(c, "MODSEQ %d" % ms[2]), "SEARCH 2 4 (MODSEQ %d)" % ms[4])
 
-    def test_logout_sends_no_updates_after_bye(self):
-        login, a = self.user()
-        b = Raw(self.node, login)
-        self.addCleanup(b.close)
-        for i in range(2):
-            a.ok("APPEND INBOX", message(i))
-        a.ok("SELECT INBOX")
-        b.ok("SELECT INBOX")
-        b.ok("STORE 1 +FLAGS (\\Seen)")
-        b.ok("STORE 2 +FLAGS (\\Deleted)")
-        b.ok("EXPUNGE")
-        # a has not been told; LOGOUT must not tell it after its BYE (imaptest expunge2).
-        untagged, _ = a.ok("LOGOUT")
-        self.assertEqual(untagged, [b"BYE Logging out"])
-        untagged, _ = b.ok("NOOP")
-        self.assertEqual(untagged, [])
-
 
 class SentDayBackfillTest(unittest.TestCase):
     """Migration 0053 fills sent_day for the rows that were there before it."""
