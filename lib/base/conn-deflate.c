@@ -60,8 +60,7 @@ static int deflate_fail(struct deflate_layer *d, const char *what, const z_strea
 }
 
 /* Inflate buffered compressed input into dst: bytes produced (maybe 0) or CONN_ERROR. */
-static ssize_t deflate_inflate(struct deflate_layer *d, void *dst, size_t len,
-                               const char **error_r)
+static ssize_t deflate_inflate(struct deflate_layer *d, void *dst, size_t len, const char **error_r)
 {
 	d->inf.next_out = dst;
 	d->inf.avail_out = len > UINT_MAX ? UINT_MAX : (uInt)len;
@@ -88,8 +87,7 @@ static void deflate_read_ahead(struct deflate_layer *d)
 		d->failed = 1; /* reported by the next read; pending() makes it come */
 }
 
-static ssize_t deflate_layer_read(struct conn_layer *l, void *dst, size_t len,
-                                  const char **error_r)
+static ssize_t deflate_layer_read(struct conn_layer *l, void *dst, size_t len, const char **error_r)
 {
 	struct deflate_layer *d = l->ctx;
 	if (d->zend > d->zstart) {

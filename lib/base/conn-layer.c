@@ -202,8 +202,7 @@ ssize_t conn_layer_read_below(struct conn_layer *l, void *dst, size_t len, const
 	return (ssize_t)n;
 }
 
-int conn_layer_writev_all(struct conn_layer *l, struct iovec *iov, int iovcnt,
-                          const char **error_r)
+int conn_layer_writev_all(struct conn_layer *l, struct iovec *iov, int iovcnt, const char **error_r)
 {
 	for (;;) {
 		while (iovcnt > 0 && iov->iov_len == 0) {
@@ -237,8 +236,7 @@ int conn_layer_writev_all(struct conn_layer *l, struct iovec *iov, int iovcnt,
 	}
 }
 
-int conn_layer_write_below(struct conn_layer *l, const void *src, size_t len,
-                           const char **error_r)
+int conn_layer_write_below(struct conn_layer *l, const void *src, size_t len, const char **error_r)
 {
 	struct iovec iov = {.iov_base = (void *)src, .iov_len = len};
 	return conn_layer_writev_all(l->below, &iov, 1, error_r);

@@ -96,8 +96,7 @@ size_t conn_layers_pending(const struct conn *c);
 ssize_t conn_layer_read_below(struct conn_layer *l, void *dst, size_t len, const char **error_r);
 
 /* Write all len bytes to the layer below l, polling with the write timeout. */
-int conn_layer_write_below(struct conn_layer *l, const void *src, size_t len,
-                           const char **error_r);
+int conn_layer_write_below(struct conn_layer *l, const void *src, size_t len, const char **error_r);
 
 /*
  * Wait until the fd is readable (events POLLIN) or writable (POLLOUT), for at most the

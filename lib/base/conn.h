@@ -125,7 +125,10 @@ void conn_vprintf(struct conn *c, const char *fmt, va_list ap);
 /* Bytes in the output buffer, not yet flushed. */
 size_t conn_output_pending(const struct conn *c);
 
-/* Send everything buffered.  Returns CONN_OK, CONN_ERROR or CONN_TIMEOUT. */
+/*
+ * Send everything buffered, in conn and in every layer (DEFLATE: a sync flush, so
+ * the peer can decompress all of it).  Returns CONN_OK, CONN_ERROR or CONN_TIMEOUT.
+ */
 int conn_flush(struct conn *c, const char **error_r);
 
 /*

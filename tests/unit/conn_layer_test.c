@@ -298,7 +298,8 @@ static struct conn *peer_start(struct peer *p, int tls, void (*script)(struct pe
 	conn_set_timeouts(c, 10000, 10000);
 	const char *err;
 	if (tls)
-		CU_ASSERT_EQUAL_FATAL(conn_start_tls(c, layer_server_ctx, TLS_SERVER, NULL, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(conn_start_tls(c, layer_server_ctx, TLS_SERVER, NULL, &err),
+		                      0);
 	return c;
 }
 
@@ -367,9 +368,9 @@ static int count_cb(void *ctx, const void *data, size_t len, const char **error_
 	return 0;
 }
 
-#define LIT_IN 300000 /* the peer's APPEND literal */
-#define LIT_DIRECT 200000 /* the server's conn_write_direct */
-#define LIT_FILE 150000 /* the server's conn_write_fd */
+#define LIT_IN 300000u /* the peer's APPEND literal */
+#define LIT_DIRECT 200000u /* the server's conn_write_direct */
+#define LIT_FILE 150000u /* the server's conn_write_fd */
 
 static void script_stack(struct peer *p)
 {
@@ -379,9 +380,9 @@ static void script_stack(struct peer *p)
 	snprintf(hdr, sizeof(hdr), "b APPEND INBOX {%u}\r\n", LIT_IN);
 	unsigned char *lit = pattern_new(LIT_IN);
 	int r = peer_send_str(p, hdr) < 0 || peer_send(p, lit, LIT_IN) < 0 ||
-	                peer_send_str(p, " FLAGS\r\nc NOOP\r\n") < 0 || peer_flush(p) < 0
-	        ? -1
-	        : 0;
+	                        peer_send_str(p, " FLAGS\r\nc NOOP\r\n") < 0 || peer_flush(p) < 0
+	                ? -1
+	                : 0;
 	free(lit);
 	snprintf(hdr, sizeof(hdr), "* 1 FETCH (BODY[] {%u}", LIT_DIRECT);
 	if (r < 0 || peer_expect(p, hdr) < 0 || peer_read_pattern(p, LIT_DIRECT) < 0)
@@ -502,7 +503,8 @@ static void script_bomb(struct peer *p)
 	for (size_t sent = 0; sent < BOMB_LEN; sent += sizeof(as))
 		if (peer_send(p, as, sizeof(as)) < 0)
 			return;
-	if (peer_send_str(p, "\r\nd NOOP\r\n") < 0 || peer_flush(p) < 0 || peer_expect(p, "d OK") < 0)
+	if (peer_send_str(p, "\r\nd NOOP\r\n") < 0 || peer_flush(p) < 0 ||
+	    peer_expect(p, "d OK") < 0)
 		return;
 	p->ok = 1;
 }
@@ -564,11 +566,11 @@ static void script_bytewise(struct peer *p)
 		return;
 	p->byte_at_a_time = 1;
 	unsigned char *lit = pattern_new(5000);
-	snprintf(hdr, sizeof(hdr), "b APPEND {%u}\r\n", 5000);
+	snprintf(hdr, sizeof(hdr), "b APPEND {%d}\r\n", 5000);
 	int r = peer_send_str(p, hdr) < 0 || peer_send(p, lit, 5000) < 0 ||
-	                peer_send_str(p, "\r\nc NOOP\r\n") < 0 || peer_flush(p) < 0
-	        ? -1
-	        : 0;
+	                        peer_send_str(p, "\r\nc NOOP\r\n") < 0 || peer_flush(p) < 0
+	                ? -1
+	                : 0;
 	free(lit);
 	if (r < 0 || peer_expect(p, "c OK") < 0)
 		return;
