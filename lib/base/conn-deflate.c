@@ -5,9 +5,10 @@
  * Exports conn_deflate_start and conn_deflate_active.  The layer blocks through
  * conn_layer_read_below / conn_layer_write_below (with the conn's timeouts), so it
  * never returns CONN_IO_WANT_*.  Reading inflates straight into the caller's
- * buffer; afterwards it reads ahead into zbuf whenever compressed input is left,
- * so pending() is exact: an IDLE loop that sees conn_has_input() == 0 has really
- * consumed everything (a trailing sync marker inflates to nothing and is dropped).
+ * buffer; afterwards it reads ahead into zbuf (without waiting) whenever compressed
+ * input is left here or below, so pending() is exact: conn_has_input() == 1 means a
+ * read returns at once, and a trailing sync marker, which inflates to nothing, is
+ * consumed instead of looking like input.
  */
 #include "conn-deflate.h"
 
@@ -74,17 +75,44 @@ static ssize_t deflate_inflate(struct deflate_layer *d, void *dst, size_t len, c
 	return (ssize_t)(avail - d->inf.avail_out);
 }
 
-/* If compressed input is left but nothing inflated is buffered, inflate ahead. */
-static void deflate_read_ahead(struct deflate_layer *d)
+/* Record an error met while reading ahead: the next read reports it (and pending()
+ * makes sure that read comes). */
+static void deflate_defer_error(struct deflate_layer *d, const char *error)
 {
-	if (d->zend > d->zstart || d->failed || (d->inf.avail_in == 0 && !d->inf_more))
-		return;
-	const char *err;
-	ssize_t n = deflate_inflate(d, d->zbuf, sizeof(d->zbuf), &err);
-	d->zstart = 0;
-	d->zend = n > 0 ? (size_t)n : 0;
-	if (n < 0)
-		d->failed = 1; /* reported by the next read; pending() makes it come */
+	if (error != d->errbuf)
+		snprintf(d->errbuf, sizeof(d->errbuf), "%s", error);
+	d->failed = 1;
+}
+
+/*
+ * While nothing inflated is buffered, inflate what compressed input is left, and
+ * pull more from below as long as the layers below already hold some (a TLS record
+ * with only a sync marker in it must not make conn_has_input() say yes while a read
+ * would block).  Never waits.  Afterwards zbuf holds data, or this layer and the
+ * ones below hold nothing complete: pending() is exact.
+ */
+static void deflate_read_ahead(struct conn_layer *l)
+{
+	struct deflate_layer *d = l->ctx;
+	const char *err = NULL;
+	while (d->zend == d->zstart && !d->failed && !d->inf_end) {
+		if (d->inf.avail_in == 0 && !d->inf_more) {
+			ssize_t n = conn_layer_read_below_nowait(l, d->ibuf, sizeof(d->ibuf), &err);
+			if (n == CONN_IO_WANT_READ || n == CONN_IO_WANT_WRITE || n == 0)
+				return; /* nothing complete below (EOF: the next read sees it) */
+			if (n < 0) {
+				deflate_defer_error(d, err);
+				return;
+			}
+			d->inf.next_in = d->ibuf;
+			d->inf.avail_in = (uInt)n;
+		}
+		ssize_t n = deflate_inflate(d, d->zbuf, sizeof(d->zbuf), &err);
+		d->zstart = 0;
+		d->zend = n > 0 ? (size_t)n : 0;
+		if (n < 0)
+			deflate_defer_error(d, err);
+	}
 }
 
 static ssize_t deflate_layer_read(struct conn_layer *l, void *dst, size_t len, const char **error_r)
@@ -94,7 +122,7 @@ static ssize_t deflate_layer_read(struct conn_layer *l, void *dst, size_t len, c
 		size_t n = d->zend - d->zstart < len ? d->zend - d->zstart : len;
 		memcpy(dst, d->zbuf + d->zstart, n);
 		d->zstart += n;
-		deflate_read_ahead(d);
+		deflate_read_ahead(l);
 		return (ssize_t)n;
 	}
 	for (;;) {
@@ -107,7 +135,7 @@ static ssize_t deflate_layer_read(struct conn_layer *l, void *dst, size_t len, c
 		if (d->inf.avail_in > 0 || d->inf_more) {
 			ssize_t n = deflate_inflate(d, dst, len, error_r);
 			if (n != 0) {
-				deflate_read_ahead(d);
+				deflate_read_ahead(l);
 				return n;
 			}
 			continue; /* all input consumed, nothing came out (a sync marker) */

@@ -158,15 +158,21 @@ int conn_top_is_raw(const struct conn *c)
 	return c->top == &c->raw;
 }
 
-size_t conn_layers_pending(const struct conn *c)
+/* Input held in l and the layers below it. */
+static size_t conn_stack_pending(const struct conn_layer *l)
 {
 	size_t n = 0;
-	for (const struct conn_layer *l = c->top; l != NULL; l = l->below) {
+	for (; l != NULL; l = l->below) {
 		n += l->handover_len - l->handover_off;
 		if (l->ops->pending != NULL)
 			n += l->ops->pending(l);
 	}
 	return n;
+}
+
+size_t conn_layers_pending(const struct conn *c)
+{
+	return conn_stack_pending(c->top);
 }
 
 /* Poll for what a layer asked for (want is CONN_IO_WANT_READ or _WRITE). */
@@ -200,6 +206,16 @@ ssize_t conn_layer_read_below(struct conn_layer *l, void *dst, size_t len, const
 		l->handover_len = l->handover_off = 0;
 	}
 	return (ssize_t)n;
+}
+
+ssize_t conn_layer_read_below_nowait(struct conn_layer *l, void *dst, size_t len,
+                                     const char **error_r)
+{
+	if (l->handover_len > l->handover_off)
+		return conn_layer_read_below(l, dst, len, error_r); /* served from memory */
+	if (conn_stack_pending(l->below) == 0)
+		return CONN_IO_WANT_READ;
+	return l->below->ops->read(l->below, dst, len, error_r);
 }
 
 int conn_layer_writev_all(struct conn_layer *l, struct iovec *iov, int iovcnt, const char **error_r)

@@ -95,6 +95,14 @@ size_t conn_layers_pending(const struct conn *c);
  */
 ssize_t conn_layer_read_below(struct conn_layer *l, void *dst, size_t len, const char **error_r);
 
+/*
+ * The same without waiting, for reading ahead: reads only if the layers below hold
+ * input (handover bytes or pending() > 0), else returns CONN_IO_WANT_READ; a
+ * CONN_IO_WANT_* from below also just means "nothing complete yet".
+ */
+ssize_t conn_layer_read_below_nowait(struct conn_layer *l, void *dst, size_t len,
+                                     const char **error_r);
+
 /* Write all len bytes to the layer below l, polling with the write timeout. */
 int conn_layer_write_below(struct conn_layer *l, const void *src, size_t len, const char **error_r);
 

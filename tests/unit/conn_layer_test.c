@@ -439,7 +439,7 @@ static void test_tls_deflate_stack(void)
 
 static void script_pending(struct peer *p)
 {
-	char line[PENDING_LEN + 8];
+	char line[PENDING_LEN + 32];
 	if (peer_compress(p) < 0)
 		return;
 	for (int i = 0; i < PENDING_LINES; i++) {
@@ -459,7 +459,7 @@ static void test_pending_sees_inflater(void)
 {
 	const char *line, *err;
 	size_t len;
-	char want[8];
+	char want[16];
 	struct peer p;
 	struct conn *c = peer_start(&p, 1, script_pending);
 	server_compress(c);
