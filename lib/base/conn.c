@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CONN_IN_MIN 8192 /* first input buffer; enough for most commands */
@@ -178,6 +177,28 @@ size_t conn_discard_input(struct conn *c)
 	c->in_start = c->in_end = c->scan = 0;
 	c->discarding = 0;
 	return n;
+}
+
+void conn_unread(struct conn *c, const void *data, size_t len)
+{
+	size_t have = c->in_end - c->in_start;
+	if (len == 0)
+		return;
+	if (c->in_start < len) {
+		size_t cap = c->in_cap > have + len ? c->in_cap : have + len;
+		char *in = xmalloc(cap);
+		if (have > 0)
+			memcpy(in + len, c->in + c->in_start, have);
+		XFREE(c->in);
+		c->in = in;
+		c->in_cap = cap;
+		c->in_start = len;
+		c->in_end = len + have;
+	}
+	c->in_start -= len;
+	memmove(c->in + c->in_start, data, len); /* data may be what the last read returned */
+	c->scan = 0;
+	c->discarding = 0;
 }
 
 /* Throw input away up to and including the next LF (an over-long line's tail). */

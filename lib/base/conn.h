@@ -116,6 +116,14 @@ int conn_read_stream(struct conn *c, uint64_t len,
  */
 size_t conn_discard_input(struct conn *c);
 
+/*
+ * Put len bytes back in front of the buffered input: the next read returns them
+ * first.  For a caller that read ahead past a command that changes the framing
+ * (imapd's parser buffer holds what followed COMPRESS): unread the rest, then push
+ * the layer, which takes it over as its first input.
+ */
+void conn_unread(struct conn *c, const void *data, size_t len);
+
 /* Corked writes: append to the output buffer (flushed early if it grows past 64 KiB). */
 void conn_write(struct conn *c, const void *data, size_t len);
 void conn_write_str(struct conn *c, const char *s);
