@@ -72,6 +72,9 @@ static ssize_t deflate_inflate(struct deflate_layer *d, void *dst, size_t len, c
 	else if (r != Z_OK && r != Z_BUF_ERROR) /* Z_BUF_ERROR: no input, not fatal */
 		return deflate_fail(d, "input", &d->inf, error_r);
 	d->inf_more = d->inf.avail_out == 0 && !d->inf_end;
+	/* zlib takes all input while it has output space: never spin on leftovers. */
+	if (d->inf.avail_in > 0 && d->inf.avail_out == avail && !d->inf_end)
+		return deflate_fail(d, "input", &d->inf, error_r);
 	return (ssize_t)(avail - d->inf.avail_out);
 }
 
