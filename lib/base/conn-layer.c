@@ -84,9 +84,15 @@ static ssize_t raw_writev(struct conn_layer *l, const struct iovec *iov, int iov
 	struct conn *c = l->conn;
 	struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
 	for (;;) {
-		/* MSG_NOSIGNAL: a vanished client must not kill us by SIGPIPE. */
-		ssize_t n = c->is_socket ? sendmsg(c->fd, &msg, MSG_NOSIGNAL)
-		                         : writev(c->fd, iov, iovcnt);
+		/* MSG_NOSIGNAL: a vanished client must not kill us by SIGPIPE.  One buffer (the
+		 * usual flush) goes by send(), which is cheaper than sendmsg(). */
+		ssize_t n;
+		if (iovcnt == 1)
+			n = c->is_socket ? send(c->fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL)
+			                 : write(c->fd, iov->iov_base, iov->iov_len);
+		else
+			n = c->is_socket ? sendmsg(c->fd, &msg, MSG_NOSIGNAL)
+			                 : writev(c->fd, iov, iovcnt);
 		if (n >= 0)
 			return n;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

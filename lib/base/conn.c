@@ -343,7 +343,7 @@ static int conn_drain(struct conn *c, const void *extra, size_t extra_len, const
 	struct iovec iov[2] = {{.iov_base = c->out.data, .iov_len = c->out.len},
 	                       {.iov_base = (void *)extra, .iov_len = extra_len}};
 	const char *err = NULL;
-	int r = conn_top_writev(c, iov, 2, &err);
+	int r = conn_top_writev(c, iov, extra_len > 0 ? 2 : 1, &err);
 	if (r != CONN_OK) {
 		conn_write_failed(c, r, err);
 		*error_r = c->write_err;
