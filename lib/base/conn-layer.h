@@ -3,7 +3,7 @@
  * conn-deflate.c and tests only (daemons use conn.h, tls.h, conn-deflate.h).
  *
  * A conn owns a stack of layers.  The bottom one is always the raw fd (read(2),
- * sendmsg(2)); TLS and DEFLATE are pushed on top at run time, in that order for
+ * send(2) / sendmsg(2)); TLS and DEFLATE are pushed on top at run time, in that order for
  * IMAP (STARTTLS, then COMPRESS: RFC 4978 section 4 wants compression above TLS).
  * conn.c reads and writes only the top layer; each layer reads and writes the one
  * below it through conn_layer_read_below() / conn_layer_write_below().
@@ -19,8 +19,10 @@
  *           flushes that one: the stack is flushed top down): CONN_OK,
  *           CONN_IO_WANT_*, or a negative conn_status.  NULL: nothing to do.
  *   pending bytes of input held inside the layer that the fd will not signal
- *           (decrypted TLS records, inflated output).  May over-estimate (a TLS
- *           record holding only a DEFLATE sync marker), never under-estimate.
+ *           (decrypted TLS records, inflated output).  Never under-estimate; an
+ *           over-estimate (TLS counts a partial record as 1) must mean the peer is
+ *           still sending, or conn_has_input() could make a daemon block in a read
+ *           with replies unflushed (DEFLATE reads ahead to stay exact).
  *   close   free the state (best-effort shutdown, e.g. close_notify, no waiting).
  * Layers that wait through the *_below() helpers (DEFLATE) never return WANT_*.
  */
