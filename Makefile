@@ -13,7 +13,7 @@
 ifeq ($(origin CC),default)
 CC := gcc
 endif
-PKGS     := libpq openssl
+PKGS     := libpq openssl zlib
 BUILD    := build
 SANITIZE ?= 0
 

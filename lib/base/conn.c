@@ -2,16 +2,16 @@
  * conn.c - buffered, blocking-with-timeouts network connection (see conn.h).
  *
  * Exports conn_new/free, the line/chunk/exact/stream readers, corked writes with
- * conn_flush, conn_write_direct/conn_write_fd for big data, and the small transport
- * interface tls.c plugs into.  This file never calls SSL_*: TLS is a transport, so
- * programs that never use TLS (cairn-master) can use conn without libssl.
+ * conn_flush, conn_write_direct/conn_write_fd for big data.  Everything goes through
+ * the top of the layer stack (conn-layer.c: raw fd, then TLS, then DEFLATE); only
+ * sendfile(2) talks to the fd itself, and only while no layer is pushed.  This file
+ * never calls SSL_*, so programs that never use TLS (cairn-master) need no libssl.
  *
  * Input lives in one linear buffer [in_start, in_end) that grows only as far as the
  * longest line the caller allows; literals stream through it in buffer-sized pieces.
  */
-#include "conn.h"
+#include "conn-private.h"
 
-#include "buf.h"
 #include "xalloc.h"
 
 #include <assert.h>
@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CONN_IN_MIN 8192 /* first input buffer; enough for most commands */
@@ -32,39 +31,6 @@
 #define CONN_OUT_KEEP (4 * CONN_OUT_HIGH) /* larger output buffers are released */
 #define CONN_DIRECT_MIN 16384 /* below this, direct writes are just copied */
 #define CONN_DEFAULT_WRITE_MS 300000
-
-struct conn {
-	int fd;
-	int owns_fd;
-	int is_socket;
-	int read_timeout_ms;
-	int write_timeout_ms;
-
-	char *in;
-	size_t in_cap;
-	size_t in_start; /* first unread byte */
-	size_t in_end; /* end of received data */
-	size_t scan; /* bytes after in_start already searched for LF */
-	int discarding; /* inside an over-long line: drop input up to LF */
-
-	struct buf out;
-	int write_status; /* sticky: CONN_OK or the first write failure */
-	char write_err[256];
-
-	uint64_t bytes_in;
-	uint64_t bytes_out;
-
-	const struct conn_transport *tr;
-	void *tr_ctx;
-	char errbuf[256];
-};
-
-static int conn_errno(struct conn *c, const char *what, const char **error_r)
-{
-	snprintf(c->errbuf, sizeof(c->errbuf), "%s: %s", what, strerror(errno));
-	*error_r = c->errbuf;
-	return CONN_ERROR;
-}
 
 struct conn *conn_new(int fd)
 {
@@ -74,6 +40,7 @@ struct conn *conn_new(int fd)
 	c->read_timeout_ms = -1;
 	c->write_timeout_ms = CONN_DEFAULT_WRITE_MS;
 	buf_init(&c->out);
+	conn_layer_init_raw(c);
 
 	int type = 0, domain = 0;
 	socklen_t sl = sizeof(type);
@@ -105,8 +72,7 @@ void conn_free(struct conn **cp)
 	struct conn *c = *cp;
 	if (c == NULL)
 		return;
-	if (c->tr != NULL)
-		c->tr->close(c->tr_ctx);
+	conn_layers_free(c);
 	if (c->owns_fd && c->fd >= 0)
 		close(c->fd);
 	XFREE(c->in);
@@ -130,7 +96,7 @@ int conn_has_input(const struct conn *c)
 {
 	if (c->in_end > c->in_start)
 		return 1;
-	return c->tr != NULL && c->tr->has_pending(c->tr_ctx);
+	return conn_layers_pending(c) > 0;
 }
 
 uint64_t conn_bytes_in(const struct conn *c)
@@ -143,135 +109,31 @@ uint64_t conn_bytes_out(const struct conn *c)
 	return c->bytes_out;
 }
 
-void conn_set_transport(struct conn *c, const struct conn_transport *t, void *ctx)
+/* One read of up to len bytes from the top layer, waiting as needed: > 0 or a status. */
+static ssize_t conn_top_read(struct conn *c, void *dst, size_t len, const char **error_r)
 {
-	assert(c->tr == NULL);
-	c->tr = t;
-	c->tr_ctx = ctx;
-}
-
-void *conn_transport_ctx(const struct conn *c, const struct conn_transport *t)
-{
-	return c->tr == t ? c->tr_ctx : NULL;
-}
-
-int conn_has_transport(const struct conn *c)
-{
-	return c->tr != NULL;
-}
-
-static long conn_elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000L + (now.tv_nsec - since->tv_nsec) / 1000000L;
-}
-
-/* Wait for events on the fd for at most timeout_ms (-1: forever), surviving EINTR. */
-static int conn_wait_ms(struct conn *c, short events, int timeout_ms, const char **error_r)
-{
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		int left = timeout_ms;
-		if (timeout_ms > 0) {
-			long el = conn_elapsed_ms(&start);
-			left = el >= timeout_ms ? 0 : timeout_ms - (int)el;
-		}
-		struct pollfd p = {.fd = c->fd, .events = events, .revents = 0};
-		int n = poll(&p, 1, left);
-		if (n > 0)
-			return CONN_OK; /* POLLHUP/POLLERR too: the next read/write says what */
-		if (n == 0) {
-			*error_r = (events & POLLOUT) ? "write timed out" : "read timed out";
-			return CONN_TIMEOUT;
-		}
-		if (errno != EINTR)
-			return conn_errno(c, "poll", error_r);
+	ssize_t n = conn_layer_read(c->top, dst, len, error_r);
+	if (n > 0) {
+		c->bytes_in += (uint64_t)n;
+		return n;
 	}
-}
-
-int conn_wait(struct conn *c, short events, const char **error_r)
-{
-	int ms = (events & POLLOUT) ? c->write_timeout_ms : c->read_timeout_ms;
-	return conn_wait_ms(c, events, ms, error_r);
-}
-
-static ssize_t conn_plain_read(struct conn *c, void *dst, size_t len, const char **error_r)
-{
-	for (;;) {
-		ssize_t n = read(c->fd, dst, len);
-		if (n >= 0)
-			return n;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return CONN_IO_WANT_READ;
-		if (errno != EINTR)
-			return conn_errno(c, "read", error_r);
+	if (n == 0) {
+		*error_r = "connection closed by peer";
+		return CONN_EOF;
 	}
+	return n;
 }
 
-static ssize_t conn_plain_write(struct conn *c, const void *src, size_t len, const char **error_r)
+/* Write all of iov (modified) to the top layer, waiting as needed.  A conn_status. */
+static int conn_top_writev(struct conn *c, struct iovec *iov, int iovcnt, const char **error_r)
 {
-	for (;;) {
-		/* send() with MSG_NOSIGNAL: a vanished client must not kill us by SIGPIPE. */
-		ssize_t n =
-		        c->is_socket ? send(c->fd, src, len, MSG_NOSIGNAL) : write(c->fd, src, len);
-		if (n >= 0)
-			return n;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return CONN_IO_WANT_WRITE;
-		if (errno != EINTR)
-			return conn_errno(c, "write", error_r);
-	}
-}
-
-/* One read of up to len bytes, waiting as needed: > 0 bytes or a conn_status. */
-static ssize_t conn_raw_read(struct conn *c, void *dst, size_t len, const char **error_r)
-{
-	for (;;) {
-		ssize_t n = c->tr != NULL ? c->tr->read(c->tr_ctx, dst, len, error_r)
-		                          : conn_plain_read(c, dst, len, error_r);
-		if (n > 0) {
-			c->bytes_in += (uint64_t)n;
-			return n;
-		}
-		if (n == 0) {
-			*error_r = "connection closed by peer";
-			return CONN_EOF;
-		}
-		if (n != CONN_IO_WANT_READ && n != CONN_IO_WANT_WRITE)
-			return CONN_ERROR;
-		short ev = n == CONN_IO_WANT_READ ? POLLIN : POLLOUT;
-		int r = conn_wait_ms(c, ev, c->read_timeout_ms, error_r);
-		if (r != CONN_OK)
-			return r;
-	}
-}
-
-/* Write all len bytes, waiting as needed.  Returns a conn_status. */
-static int conn_raw_write(struct conn *c, const void *src, size_t len, const char **error_r)
-{
-	const char *p = src;
-	while (len > 0) {
-		ssize_t n = c->tr != NULL ? c->tr->write(c->tr_ctx, p, len, error_r)
-		                          : conn_plain_write(c, p, len, error_r);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			c->bytes_out += (uint64_t)n;
-			continue;
-		}
-		if (n != CONN_IO_WANT_READ && n != CONN_IO_WANT_WRITE) {
-			if (n == 0)
-				*error_r = "write: nothing written";
-			return CONN_ERROR;
-		}
-		short ev = n == CONN_IO_WANT_READ ? POLLIN : POLLOUT;
-		int r = conn_wait_ms(c, ev, c->write_timeout_ms, error_r);
-		if (r != CONN_OK)
-			return r;
-	}
-	return CONN_OK;
+	uint64_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	int r = conn_layer_writev_all(c->top, iov, iovcnt, error_r);
+	if (r == CONN_OK)
+		c->bytes_out += total;
+	return r;
 }
 
 /* Make room to receive more input while keeping want bytes from in_start in memory. */
@@ -303,7 +165,7 @@ static void conn_make_room(struct conn *c, size_t want)
 static ssize_t conn_fill(struct conn *c, const char **error_r)
 {
 	assert(c->in_end < c->in_cap);
-	ssize_t n = conn_raw_read(c, c->in + c->in_end, c->in_cap - c->in_end, error_r);
+	ssize_t n = conn_top_read(c, c->in + c->in_end, c->in_cap - c->in_end, error_r);
 	if (n > 0)
 		c->in_end += (size_t)n;
 	return n;
@@ -315,6 +177,28 @@ size_t conn_discard_input(struct conn *c)
 	c->in_start = c->in_end = c->scan = 0;
 	c->discarding = 0;
 	return n;
+}
+
+void conn_unread(struct conn *c, const void *data, size_t len)
+{
+	size_t have = c->in_end - c->in_start;
+	if (len == 0)
+		return;
+	if (c->in_start < len) {
+		size_t cap = c->in_cap > have + len ? c->in_cap : have + len;
+		char *in = xmalloc(cap);
+		if (have > 0)
+			memcpy(in + len, c->in + c->in_start, have);
+		XFREE(c->in);
+		c->in = in;
+		c->in_cap = cap;
+		c->in_start = len;
+		c->in_end = len + have;
+	}
+	c->in_start -= len;
+	memmove(c->in + c->in_start, data, len); /* data may be what the last read returned */
+	c->scan = 0;
+	c->discarding = 0;
 }
 
 /* Throw input away up to and including the next LF (an over-long line's tail). */
@@ -448,16 +332,33 @@ static int conn_write_failed(struct conn *c, int status, const char *error)
 	return c->write_status;
 }
 
-int conn_flush(struct conn *c, const char **error_r)
+/* Hand the output buffer, then extra (may be NULL), to the top layer, without
+ * flushing the layers (a DEFLATE sync flush per 64 KiB would cost compression). */
+static int conn_drain(struct conn *c, const void *extra, size_t extra_len, const char **error_r)
 {
 	if (c->write_status != CONN_OK) {
 		*error_r = c->write_err;
 		return c->write_status;
 	}
-	int r = CONN_OK;
-	if (c->out.len > 0) {
+	struct iovec iov[2] = {{.iov_base = c->out.data, .iov_len = c->out.len},
+	                       {.iov_base = (void *)extra, .iov_len = extra_len}};
+	const char *err = NULL;
+	int r = conn_top_writev(c, iov, extra_len > 0 ? 2 : 1, &err);
+	if (r != CONN_OK) {
+		conn_write_failed(c, r, err);
+		*error_r = c->write_err;
+		return r;
+	}
+	buf_reset(&c->out);
+	return CONN_OK;
+}
+
+int conn_flush(struct conn *c, const char **error_r)
+{
+	int r = conn_drain(c, NULL, 0, error_r);
+	if (r == CONN_OK && !conn_top_is_raw(c)) {
 		const char *err = NULL;
-		r = conn_raw_write(c, c->out.data, c->out.len, &err);
+		r = conn_layer_flush(c->top, &err);
 		if (r != CONN_OK) {
 			conn_write_failed(c, r, err);
 			*error_r = c->write_err;
@@ -477,7 +378,7 @@ void conn_write(struct conn *c, const void *data, size_t len)
 	buf_append(&c->out, data, len);
 	if (c->out.len >= CONN_OUT_HIGH) {
 		const char *err;
-		(void)conn_flush(c, &err); /* a failure is sticky; the next flush reports it */
+		(void)conn_drain(c, NULL, 0, &err); /* sticky failure: the next flush reports it */
 	}
 }
 
@@ -493,7 +394,7 @@ void conn_vprintf(struct conn *c, const char *fmt, va_list ap)
 	buf_vprintf(&c->out, fmt, ap);
 	if (c->out.len >= CONN_OUT_HIGH) {
 		const char *err;
-		(void)conn_flush(c, &err);
+		(void)conn_drain(c, NULL, 0, &err);
 	}
 }
 
@@ -520,16 +421,7 @@ int conn_write_direct(struct conn *c, const void *data, size_t len, const char *
 		}
 		return CONN_OK;
 	}
-	int r = conn_flush(c, error_r);
-	if (r != CONN_OK)
-		return r;
-	const char *err = NULL;
-	r = conn_raw_write(c, data, len, &err);
-	if (r != CONN_OK) {
-		conn_write_failed(c, r, err);
-		*error_r = c->write_err;
-	}
-	return r;
+	return conn_drain(c, data, len, error_r); /* one writev: buffered output + data */
 }
 
 /* Copy len bytes of fd at offset through the output buffer, CONN_OUT_HIGH at a time. */
@@ -554,7 +446,7 @@ static int conn_write_fd_copy(struct conn *c, int fd, off_t offset, uint64_t len
 		offset += n;
 		len -= (uint64_t)n;
 		if (c->out.len >= CONN_OUT_HIGH) {
-			int r = conn_flush(c, error_r);
+			int r = conn_drain(c, NULL, 0, error_r);
 			if (r != CONN_OK)
 				return r;
 		}
@@ -602,9 +494,10 @@ int conn_write_fd(struct conn *c, int fd, off_t offset, uint64_t len, const char
 		*error_r = c->write_err;
 		return c->write_status;
 	}
-	if (len < CONN_DIRECT_MIN || c->tr != NULL || !c->is_socket)
+	/* Zero-copy only straight onto the socket: any layer must see every byte. */
+	if (len < CONN_DIRECT_MIN || !conn_top_is_raw(c) || !c->is_socket)
 		return conn_write_fd_copy(c, fd, offset, len, error_r);
-	int r = conn_flush(c, error_r);
+	int r = conn_drain(c, NULL, 0, error_r);
 	if (r != CONN_OK)
 		return r;
 	return conn_write_fd_sendfile(c, fd, offset, len, error_r);

@@ -4,7 +4,8 @@
  * A worker serves one client per process, so the interface is blocking: every read
  * waits (with poll() and a timeout) until it can complete.  Underneath, the fd is
  * non-blocking so that a timeout also bounds writes to a client that stops reading,
- * and so TLS (tls.h) can sit under the same code.
+ * and so layers can sit under the same code: TLS (tls.h) and DEFLATE
+ * (conn-deflate.h) are pushed onto a stack whose bottom is the fd (conn-layer.h).
  *
  * Input:  conn_read_line() (length limit, CRLF stripped), conn_read_exact(),
  *         conn_read_chunk() / conn_read_stream() for literals of any size.
@@ -68,12 +69,13 @@ int conn_fd(const struct conn *c);
 void conn_set_timeouts(struct conn *c, int read_ms, int write_ms);
 
 /*
- * 1 if input is already buffered (in conn or in the TLS layer), so poll() on the fd
- * would not see it: check this before sleeping in poll().
+ * 1 if input is already buffered (in conn, or inside any layer: decrypted TLS
+ * records, inflated DEFLATE output), so poll() on the fd would not see it: check
+ * this before sleeping in poll().
  */
 int conn_has_input(const struct conn *c);
 
-/* Bytes received / sent so far (after TLS decryption, before encryption). */
+/* Bytes received / sent so far, as the caller sees them (inside all layers). */
 uint64_t conn_bytes_in(const struct conn *c);
 uint64_t conn_bytes_out(const struct conn *c);
 
@@ -114,6 +116,14 @@ int conn_read_stream(struct conn *c, uint64_t len,
  */
 size_t conn_discard_input(struct conn *c);
 
+/*
+ * Put len bytes back in front of the buffered input: the next read returns them
+ * first.  For a caller that read ahead past a command that changes the framing
+ * (imapd's parser buffer holds what followed COMPRESS): unread the rest, then push
+ * the layer, which takes it over as its first input.
+ */
+void conn_unread(struct conn *c, const void *data, size_t len);
+
 /* Corked writes: append to the output buffer (flushed early if it grows past 64 KiB). */
 void conn_write(struct conn *c, const void *data, size_t len);
 void conn_write_str(struct conn *c, const char *s);
@@ -123,52 +133,26 @@ void conn_vprintf(struct conn *c, const char *fmt, va_list ap);
 /* Bytes in the output buffer, not yet flushed. */
 size_t conn_output_pending(const struct conn *c);
 
-/* Send everything buffered.  Returns CONN_OK, CONN_ERROR or CONN_TIMEOUT. */
+/*
+ * Send everything buffered, in conn and in every layer (DEFLATE: a sync flush, so
+ * the peer can decompress all of it).  Returns CONN_OK, CONN_ERROR or CONN_TIMEOUT.
+ */
 int conn_flush(struct conn *c, const char **error_r);
 
 /*
  * Send len bytes from data (e.g. an mmap'd blob) after what is buffered.  Small data
- * is copied into the buffer; large data is written from data directly after a flush.
+ * is copied into the buffer; large data is handed to the top layer directly, in one
+ * writev with what is buffered (on a plain socket: no copy at all).  A layer that
+ * buffers (DEFLATE) may hold some of it until the next conn_flush().
  */
 int conn_write_direct(struct conn *c, const void *data, size_t len, const char **error_r);
 
 /*
- * Send len bytes of file fd starting at offset, after what is buffered.  Plain sockets
- * use sendfile(2); under TLS the file is read in pieces through the output buffer.
+ * Send len bytes of file fd starting at offset, after what is buffered.  sendfile(2)
+ * is used only when no layer is pushed (the top of the stack is the socket); under
+ * TLS or DEFLATE the file is read in pieces through the output buffer and the layers.
  * A file shorter than offset + len is an error.
  */
 int conn_write_fd(struct conn *c, int fd, off_t offset, uint64_t len, const char **error_r);
-
-/*
- * --- The transport layer, for tls.c (and later DEFLATE) only. ---
- * A transport replaces plain read/write on the fd.  read/write return a byte count
- * (> 0), 0 for EOF (read only), CONN_IO_WANT_READ / CONN_IO_WANT_WRITE when the fd
- * must become readable / writable first, or -1 with *error_r set.
- */
-#define CONN_IO_WANT_READ (-2)
-#define CONN_IO_WANT_WRITE (-3)
-
-struct conn_transport {
-	const char *name;
-	ssize_t (*read)(void *ctx, void *buf, size_t len, const char **error_r);
-	ssize_t (*write)(void *ctx, const void *buf, size_t len, const char **error_r);
-	/* 1 if the transport holds input not yet returned by read. */
-	int (*has_pending)(void *ctx);
-	/* Shut down and free ctx (called by conn_free). */
-	void (*close)(void *ctx);
-};
-
-/* Install transport t with its state ctx (owned by the conn from now on). */
-void conn_set_transport(struct conn *c, const struct conn_transport *t, void *ctx);
-/* The installed transport's ctx if it is t, else NULL. */
-void *conn_transport_ctx(const struct conn *c, const struct conn_transport *t);
-/* 1 if any transport (TLS) is installed. */
-int conn_has_transport(const struct conn *c);
-
-/*
- * Wait until the fd is readable (events POLLIN) or writable (POLLOUT), for at most the
- * read resp. write timeout.  Returns CONN_OK, CONN_TIMEOUT or CONN_ERROR.
- */
-int conn_wait(struct conn *c, short events, const char **error_r);
 
 #endif

@@ -1,13 +1,21 @@
 /*
  * tls.c - OpenSSL 3 under struct conn (see tls.h).
  *
- * Exports the tls_ctx constructors, conn_start_tls (which installs a conn transport
- * whose read/write are SSL_read/SSL_write), TLS info for logging and
- * tls_selfsigned_write.  Together with conn.c this is the only code calling SSL_*.
+ * Exports the tls_ctx constructors, conn_start_tls (which pushes a conn layer whose
+ * read/writev are SSL_read/SSL_write), TLS info for logging and tls_selfsigned_write.
+ * This is the only code calling SSL_*.
+ *
+ * The SSL is bound to the fd (SSL_set_fd), not to a BIO over the layer below, and
+ * so TLS may only be pushed directly on the raw fd layer: implicit TLS starts at the
+ * first byte, STARTTLS comes before COMPRESS (RFC 4978 section 4 puts compression
+ * above TLS), so nothing needs TLS over another layer, and the socket BIO keeps the
+ * TLS path exactly as fast as before layers existed (OpenSSL reads and writes the
+ * kernel socket itself, no extra copy, no extra call per record).  TLS over some
+ * other layer would be a custom BIO_METHOD calling conn_layer_read_below().
  */
 #include "tls.h"
 
-#include "conn.h"
+#include "conn-layer.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
@@ -221,9 +229,9 @@ static ssize_t tls_io_result(struct tls_conn *t, int r, const char *what, const 
 	}
 }
 
-static ssize_t tls_tr_read(void *ctx, void *dst, size_t len, const char **error_r)
+static ssize_t tls_layer_read(struct conn_layer *l, void *dst, size_t len, const char **error_r)
 {
-	struct tls_conn *t = ctx;
+	struct tls_conn *t = l->ctx;
 	ERR_clear_error();
 	errno = 0;
 	int r = SSL_read(t->ssl, dst, len > INT_MAX ? INT_MAX : (int)len);
@@ -232,46 +240,66 @@ static ssize_t tls_tr_read(void *ctx, void *dst, size_t len, const char **error_
 	return tls_io_result(t, r, "TLS read", error_r);
 }
 
-static ssize_t tls_tr_write(void *ctx, const void *src, size_t len, const char **error_r)
+/* One SSL_write per iovec entry.  After a WANT_* the caller retries with the same
+ * entry first (same pointer and length), as SSL_write requires. */
+static ssize_t tls_layer_writev(struct conn_layer *l, const struct iovec *iov, int iovcnt,
+                                const char **error_r)
 {
-	struct tls_conn *t = ctx;
-	ERR_clear_error();
-	errno = 0;
-	int r = SSL_write(t->ssl, src, len > (1u << 30) ? (1 << 30) : (int)len);
-	if (r > 0)
-		return r;
-	ssize_t n = tls_io_result(t, r, "TLS write", error_r);
-	if (n == 0) {
-		t->failed = 1;
-		*error_r = "TLS write: connection closed by peer";
-		return -1;
+	struct tls_conn *t = l->ctx;
+	ssize_t done = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		size_t len = iov[i].iov_len;
+		if (len == 0)
+			continue;
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_write(t->ssl, iov[i].iov_base, len > (1u << 30) ? (1 << 30) : (int)len);
+		if (r > 0) {
+			done += r;
+			if ((size_t)r < len)
+				break;
+			continue;
+		}
+		if (done > 0)
+			return done; /* report progress; the failure (if any) shows next time */
+		ssize_t n = tls_io_result(t, r, "TLS write", error_r);
+		if (n == 0) {
+			t->failed = 1;
+			*error_r = "TLS write: connection closed by peer";
+			return CONN_ERROR;
+		}
+		return n;
 	}
-	return n;
+	return done;
 }
 
-static int tls_tr_has_pending(void *ctx)
+static size_t tls_layer_pending(const struct conn_layer *l)
 {
-	struct tls_conn *t = ctx;
-	return SSL_pending(t->ssl) > 0 || SSL_has_pending(t->ssl);
+	const struct tls_conn *t = l->ctx;
+	int n = SSL_pending(t->ssl);
+	if (n > 0)
+		return (size_t)n;
+	return SSL_has_pending(t->ssl) ? 1 : 0; /* a record not yet decrypted */
 }
 
-static void tls_tr_close(void *ctx)
+static void tls_layer_close(struct conn_layer *l)
 {
-	struct tls_conn *t = ctx;
+	struct tls_conn *t = l->ctx;
 	/* One non-blocking close_notify attempt; never wait for the peer's. */
 	if (!t->failed)
 		(void)SSL_shutdown(t->ssl);
 	SSL_free(t->ssl);
 	ERR_clear_error();
-	xfree(&ctx);
+	XFREE(t);
+	l->ctx = NULL;
 }
 
-static const struct conn_transport tls_transport = {
+static const struct conn_layer_ops tls_layer_ops = {
         .name = "tls",
-        .read = tls_tr_read,
-        .write = tls_tr_write,
-        .has_pending = tls_tr_has_pending,
-        .close = tls_tr_close,
+        .read = tls_layer_read,
+        .writev = tls_layer_writev,
+        .pending = tls_layer_pending,
+        .close = tls_layer_close,
 };
 
 /* Drive the handshake to completion, waiting on the fd with the conn's timeouts. */
@@ -302,8 +330,12 @@ static int tls_handshake(struct conn *c, struct tls_conn *t, const char **error_
 int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role, size_t *discarded_r,
                    const char **error_r)
 {
-	if (conn_has_transport(c)) {
+	if (conn_layer_find(c, &tls_layer_ops) != NULL) {
 		*error_r = "TLS is already active";
+		return -1;
+	}
+	if (!conn_top_is_raw(c)) {
+		*error_r = "TLS must be started before any other layer (e.g. COMPRESS)";
 		return -1;
 	}
 	/* OpenSSL writes sockets with write(2): a vanished peer must not SIGPIPE us. */
@@ -334,24 +366,29 @@ int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role, size
 		XFREE(t);
 		return -1;
 	}
-	conn_set_transport(c, &tls_transport, t);
+	/* Nothing is buffered any more (flushed and discarded above): this only links. */
+	if (conn_push_layer(c, &tls_layer_ops, t, CONN_PUSH_DISCARD_INPUT, NULL, error_r) < 0) {
+		SSL_free(ssl);
+		XFREE(t);
+		return -1;
+	}
 	return 0;
 }
 
 int tls_conn_active(const struct conn *c)
 {
-	return conn_transport_ctx(c, &tls_transport) != NULL;
+	return conn_layer_find(c, &tls_layer_ops) != NULL;
 }
 
 const char *tls_conn_version(const struct conn *c)
 {
-	struct tls_conn *t = conn_transport_ctx(c, &tls_transport);
+	struct tls_conn *t = conn_layer_find(c, &tls_layer_ops);
 	return t == NULL ? NULL : SSL_get_version(t->ssl);
 }
 
 const char *tls_conn_cipher(const struct conn *c)
 {
-	struct tls_conn *t = conn_transport_ctx(c, &tls_transport);
+	struct tls_conn *t = conn_layer_find(c, &tls_layer_ops);
 	return t == NULL ? NULL : SSL_get_cipher_name(t->ssl);
 }
 

@@ -1,6 +1,5 @@
 /*
- * tls.h - TLS for struct conn (OpenSSL 3 underneath; only tls.c and conn.c may call
- * SSL_*).
+ * tls.h - TLS for struct conn (OpenSSL 3 underneath; only tls.c may call SSL_*).
  *
  * A struct tls_ctx holds certificate, key and policy.  Servers: TLS 1.2 minimum,
  * Mozilla "intermediate" ciphers for TLS 1.2, OpenSSL's default TLS 1.3 suites, no
@@ -9,7 +8,8 @@
  * the context they started with (OpenSSL reference-counts it).
  *
  * conn_start_tls() turns a plain conn into a TLS one: right after accept() for
- * implicit TLS (port 993), or after the STARTTLS reply for STARTTLS.
+ * implicit TLS (port 993), or after the STARTTLS reply for STARTTLS.  TLS is a conn
+ * layer (conn-layer.h) and must be the first one pushed on the fd.
  */
 #ifndef CAIRN_TLS_H
 #define CAIRN_TLS_H
@@ -52,7 +52,8 @@ void tls_ctx_free(struct tls_ctx **ctx);
  * plaintext), then DISCARDS any buffered input: plaintext pipelined after STARTTLS
  * must never be taken as a command of the TLS session.  *discarded_r (may be NULL)
  * gets the number of bytes thrown away; a server should log a non-zero value.
- * Fails if TLS is already on.  On failure the conn is unusable: close it.
+ * Fails if TLS is already on, or if another layer (DEFLATE) is already pushed.  On
+ * failure the conn is unusable: close it.
  */
 int conn_start_tls(struct conn *c, struct tls_ctx *ctx, enum tls_role role, size_t *discarded_r,
                    const char **error_r);

@@ -574,6 +574,29 @@ static void test_borrowed_fd(void)
 	close(peer);
 }
 
+/* Bytes put back come first, before what is still buffered; also on an empty conn. */
+static void test_unread(void)
+{
+	int peer;
+	const char *line, *err;
+	size_t len;
+	struct conn *c = pair_conn(&peer);
+	conn_unread(c, "first\r\n", 7); /* no input buffer yet */
+	send_str(peer, "abc\r\ndef\r\n");
+	CU_ASSERT_EQUAL(conn_read_line(c, 100, &line, &len, &err), CONN_OK);
+	CU_ASSERT_STRING_EQUAL(line, "first");
+	CU_ASSERT_EQUAL(conn_read_line(c, 100, &line, &len, &err), CONN_OK);
+	CU_ASSERT_STRING_EQUAL(line, "abc");
+	conn_unread(c, "xy\r\nz", 5);
+	CU_ASSERT_EQUAL(conn_read_line(c, 100, &line, &len, &err), CONN_OK);
+	CU_ASSERT_STRING_EQUAL(line, "xy");
+	CU_ASSERT_EQUAL(conn_read_line(c, 100, &line, &len, &err), CONN_OK);
+	CU_ASSERT_STRING_EQUAL(line, "zdef");
+	CU_ASSERT_FALSE(conn_has_input(c));
+	conn_free(&c);
+	close(peer);
+}
+
 static const struct unit_test conn_tests[] = {
         {"whole_lines", test_whole_lines},
         {"byte_by_byte", test_byte_by_byte},
@@ -593,6 +616,7 @@ static const struct unit_test conn_tests[] = {
         {"write_to_closed_peer", test_write_to_closed_peer},
         {"tcp_nodelay", test_tcp_nodelay},
         {"borrowed_fd", test_borrowed_fd},
+        {"unread", test_unread},
         {NULL, NULL},
 };
 UNIT_SUITE("conn", conn_tests)
