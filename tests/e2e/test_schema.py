@@ -221,5 +221,56 @@ class ChecksumTest(unittest.TestCase):
         node.stop()
 
 
+@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, ".git")) or
+                     os.path.isfile(os.path.join(ROOT, ".git")), "not a git checkout")
+class SchemaFrozenTest(unittest.TestCase):
+    """tools/check-schema-frozen on a clone: history up to now passes, a new edit fails."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.repo = os.path.join(self.tmp, "repo")
+        subprocess.run(["git", "clone", "-q", "--shared", ROOT, self.repo], check=True)
+        # The checked-out clone is main for the script; the allow-list of this tree.
+        shutil.copy(os.path.join(ROOT, "tools", "schema-frozen.allow"),
+                    os.path.join(self.repo, "tools"))
+        self.env = dict(os.environ, CAIRN_MAIN_REF="HEAD", GIT_AUTHOR_NAME="t",
+                        GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+                        GIT_COMMITTER_EMAIL="t@t")
+
+    def check(self):
+        r = subprocess.run([os.path.join(ROOT, "tools", "check-schema-frozen"), self.repo],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env)
+        return r.returncode, r.stdout.decode()
+
+    def git(self, *args):
+        subprocess.run(["git", "-C", self.repo] + list(args), check=True, env=self.env,
+                       stdout=subprocess.DEVNULL)
+
+    def test_history_passes_new_edit_fails(self):
+        rc, out = self.check()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("landed migrations unchanged", out)
+        # A new migration may be added (and is frozen from then on).
+        with open(os.path.join(self.repo, "schema", "0099_new.sql"), "w") as f:
+            f.write("SELECT 1;\n")
+        self.git("add", "schema/0099_new.sql")
+        self.git("commit", "-q", "-m", "new migration")
+        self.assertEqual(self.check()[0], 0)
+        for name in ("0099_new.sql", "0010_delivery_perf.sql"):
+            with open(os.path.join(self.repo, "schema", name), "a") as f:
+                f.write("-- edited\n")
+            rc, out = self.check()
+            self.assertEqual(rc, 1, out)
+            self.assertIn("schema/%s: changed in the work tree since it landed" % name, out)
+            self.git("commit", "-q", "-a", "-m", "edit " + name)
+            rc, out = self.check()
+            self.assertIn("schema/%s: changed in the HEAD since it landed" % name, out)
+        self.git("rm", "-q", "schema/0001_init.sql")
+        rc, out = self.check()
+        self.assertEqual(rc, 1)
+        self.assertIn("schema/0001_init.sql: landed in", out)
+
+
 if __name__ == "__main__":
     unittest.main()
