@@ -150,9 +150,13 @@ class Master:
         return "\n".join(out)
 
     def write_config(self, text=None):
-        """Write the rendered sections (or text verbatim) to conf_path."""
-        with open(self.conf_path, "w") as f:
+        """Write the rendered sections (or text verbatim) to conf_path, atomically:
+        workers read the file by path when they start, and one forked while it was
+        half written would read half a configuration."""
+        tmp = self.conf_path + ".tmp"
+        with open(tmp, "w") as f:
             f.write(self.render() if text is None else text)
+        os.rename(tmp, self.conf_path)
         return self.conf_path
 
     def addr(self, service, index=0):
