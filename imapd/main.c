@@ -58,7 +58,8 @@ static int imapd_post_init(struct service_context *ctx, const char **error_r)
 		return -1;
 	}
 	if (!verified)
-		log_warn("schema_unverified", "schema_dir=%s error=%s", log_q(dir), log_q(*error_r));
+		log_warn("schema_unverified", "schema_dir=%s error=%s", log_q(dir),
+		         log_q(*error_r));
 	return 0;
 }
 

@@ -122,7 +122,7 @@ int db_cmd(struct db *db, const char *sql, int nparams, const char *const *param
 struct migration {
 	int version;
 	char *name; /* file name */
-	char *sql;  /* the file's bytes */
+	char *sql; /* the file's bytes */
 	char sha[2 * 32 + 1]; /* their SHA-256, lower-case hex */
 };
 
@@ -276,8 +276,7 @@ static int db_has_checksums(struct db *db, int *has_r, const char **error_r)
  * checksum of every applied row that has none from the file as it is now, marked
  * checksum_backfilled.  One transaction under the migration lock.
  */
-static int db_bootstrap(struct db *db, const struct migration *list, int n,
-                        const char **error_r)
+static int db_bootstrap(struct db *db, const struct migration *list, int n, const char **error_r)
 {
 	int has;
 	if (db_cmd(db, "BEGIN", 0, NULL, error_r) < 0)
@@ -366,11 +365,12 @@ static int db_apply_one(struct db *db, const struct migration *m, const char **e
 		PGresult *res = db_exec(db, "SELECT 1 FROM schema_version WHERE version = $1::int",
 		                        1, params, error_r);
 		int already = res && PQntuples(res) > 0;
-		if (res && (already || (db_cmd(db, m->sql, 0, NULL, error_r) == 0 &&
-		                        db_cmd(db,
-		                               "INSERT INTO schema_version (version, name, checksum) "
-		                               "VALUES ($1::int, $2, $3)",
-		                               3, params, error_r) == 0)))
+		if (res &&
+		    (already || (db_cmd(db, m->sql, 0, NULL, error_r) == 0 &&
+		                 db_cmd(db,
+		                        "INSERT INTO schema_version (version, name, checksum) "
+		                        "VALUES ($1::int, $2, $3)",
+		                        3, params, error_r) == 0)))
 			r = db_cmd(db, "COMMIT", 0, NULL, error_r);
 		PQclear(res);
 	}
@@ -445,7 +445,8 @@ static int db_status_line(struct buf *out, const struct migration *m, const stru
 		return 0;
 	}
 	if (row->checksum != NULL && strcmp(row->checksum, m->sha) != 0) {
-		buf_printf(out, "%04d %s CHANGED since applied: database sha256 %s, file sha256 %s\n",
+		buf_printf(out,
+		           "%04d %s CHANGED since applied: database sha256 %s, file sha256 %s\n",
 		           m->version, m->name, row->checksum, m->sha);
 		return 1;
 	}

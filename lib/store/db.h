@@ -40,7 +40,7 @@ int db_migrate(struct db *db, const char *schema_dir, struct buf *report, const 
 struct db_status_counts {
 	int current; /* highest applied version, 0 when none */
 	int pending; /* files not applied yet */
-	int newer;   /* 1: the database has versions this build does not know */
+	int newer; /* 1: the database has versions this build does not know */
 	int changed; /* applied files whose checksum differs from the recorded one */
 };
 
