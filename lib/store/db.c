@@ -255,7 +255,7 @@ static int db_rollback_error(struct db *db, const char **error_r)
 	return -1;
 }
 
-/* 1 when schema_version has the checksum column (0 when not, or no table yet). */
+/* *has_r = 1 when schema_version has the checksum column (0: not, or no table yet). */
 static int db_has_checksums(struct db *db, int *has_r, const char **error_r)
 {
 	PGresult *res = db_exec(db,
