@@ -28,7 +28,16 @@ def postgres_pids(datadir):
     return [int(p) for p in out.stdout.split()]
 
 
-def wait_gone(datadir, seconds=30):
+def ps_postgres():
+    """ps lines of every postgres process (state, parent, wait channel): for failures."""
+    return subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:20,etime,args", "-C", "postgres"],
+                          stdout=subprocess.PIPE).stdout.decode(errors="replace")
+
+
+def wait_gone(datadir, seconds=120):
+    """True once no postmaster runs on datadir.  Generous: under an I/O storm (stress-ng
+    --io calls sync() in a loop) a postmaster's shutdown alone can take tens of
+    seconds."""
     deadline = time.time() + scaled(seconds)
     while time.time() < deadline:
         if not postgres_pids(datadir):
@@ -55,7 +64,7 @@ class HarnessCleanupTest(unittest.TestCase):
     def test_sigint_of_owner_stops_postgres_and_removes_dir(self):
         p, basedir, datadir = self.start_child()
         p.send_signal(signal.SIGINT)
-        p.wait(scaled(60))
+        p.wait(scaled(180))  # stop() waits up to 60 s for postgres, then rmtree
         self.assertTrue(wait_gone(datadir))
         self.assertFalse(os.path.exists(basedir), "temporary cluster directory left behind")
 
@@ -81,7 +90,8 @@ class HarnessCleanupTest(unittest.TestCase):
         self.assertIsNotNone(datadir, "runner never started postgres")
         p.kill()
         p.wait()
-        self.assertTrue(wait_gone(datadir), "postgres survived SIGKILL of tests/run")
+        self.assertTrue(wait_gone(datadir), "postgres survived SIGKILL of tests/run:\n"
+                        + ps_postgres())
 
 
 if os.environ.get("CAIRN_HARNESS_SELFTEST_SLEEP"):

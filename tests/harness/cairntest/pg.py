@@ -78,11 +78,12 @@ class PgServer:
         raise PgError("postgres did not become ready; log:\n" + self.log_tail())
 
     def stop(self, mode=signal.SIGINT):
-        """Fast shutdown (SIGINT), SIGKILL after 30 s (scaled); removes a temporary dir."""
+        """Fast shutdown (SIGINT), SIGKILL after 60 s (scaled: the shutdown
+        checkpoint can be slow on a loaded disk); removes a temporary dir."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(mode)
             try:
-                self.proc.wait(scaled(30))
+                self.proc.wait(scaled(60))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
