@@ -3,7 +3,7 @@
 #   make            build everything into build/ (binaries in build/bin/)
 #   make check      install missing packages, build, run unit + end-to-end tests
 #   make run        install missing packages, build, start a private dev node in ./var
-#   make lint       clang-format check + cppcheck on our code
+#   make lint       clang-format check + cppcheck on our code; schema/ files frozen
 #   make imaptest   Dovecot's imaptest (scripted suite + stress) against a real node
 #   make SANITIZE=1 ...   the same with ASan + UBSan
 #
@@ -148,6 +148,7 @@ run: deps
 LINT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 lint:
 	@tools/install-deps --lint
+	tools/check-schema-frozen
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,portability --suppress=missingIncludeSystem \

@@ -13,12 +13,14 @@
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
+#include "base/config.h"
 #include "base/log.h"
 #include "base/tls.h"
 #include "service/service.h"
 #include "store/db.h"
 #include "service/notify.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 static struct imapd_settings imapd_set;
@@ -44,7 +46,22 @@ static int imapd_post_init(struct service_context *ctx, const char **error_r)
 	if (limits_init(&imapd_set, error_r) < 0)
 		return -1;
 	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);
-	return imapd_proc.db == NULL ? -1 : 0;
+	if (imapd_proc.db == NULL)
+		return -1;
+	/* Refuse to serve a database whose applied migrations are not our schema files. */
+	const char *dir = config_get(config_find(ctx->config, "database", NULL), "schema_dir",
+	                             CAIRN_SCHEMA_DIR);
+	int verified;
+	if (db_verify(imapd_proc.db, dir, &verified, error_r) < 0) {
+		static char msg[1200];
+		snprintf(msg, sizeof(msg), "refusing to start: %s", *error_r);
+		*error_r = msg;
+		return -1;
+	}
+	if (!verified)
+		log_warn("schema_unverified", "schema_dir=%s error=%s", log_q(dir),
+		         log_q(*error_r));
+	return 0;
 }
 
 static void imapd_serve(struct service_context *ctx, const struct service_client *client)

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "store/blob.h"
+#include "store/db.h"
 #include "store/deliver.h"
 
 #include <errno.h>
@@ -45,7 +46,7 @@ static const char *const lmtpd_lmtp_keys[] = {
         "dedup_window", "over_quota_code", "timeout",          NULL,
 };
 static const char *const lmtpd_blob_keys[] = {"root", NULL};
-static const char *const lmtpd_db_keys[] = {"conninfo", NULL};
+static const char *const lmtpd_db_keys[] = {"conninfo", "schema_dir", NULL};
 
 static int lmtpd_check_sections(struct config *cfg, const char **error_r)
 {
@@ -97,6 +98,30 @@ static int lmtpd_read_settings(struct lmtpd *l, struct config *cfg, int *dedup_r
 	return 0;
 }
 
+/*
+ * Refuse to deliver into a database whose applied migrations differ from our schema
+ * files (db_verify).  A database that is down now is checked by nobody: lmtpd starts
+ * anyway and answers 451 until it is back (as before checksums existed).
+ */
+static int lmtpd_verify_schema(const char *conninfo, const char *dir, const char **error_r)
+{
+	const char *error;
+	int verified, r = 0;
+	struct db *db = db_connect(conninfo, &error);
+	if (db == NULL)
+		return 0;
+	if (db_verify(db, dir, &verified, &error) < 0) {
+		static char msg[1200];
+		snprintf(msg, sizeof(msg), "refusing to start: %s", error);
+		*error_r = msg;
+		r = -1;
+	} else if (!verified) {
+		log_warn("schema_unverified", "schema_dir=%s error=%s", log_q(dir), log_q(error));
+	}
+	db_close(&db);
+	return r;
+}
+
 struct lmtpd *lmtpd_new(struct config *cfg, const char **error_r)
 {
 	struct config_section *blob = config_find(cfg, "blob", NULL);
@@ -120,6 +145,9 @@ struct lmtpd *lmtpd_new(struct config *cfg, const char **error_r)
 	const char *dberr;
 	if (deliver_connect(l->deliver, &dberr) < 0)
 		log_warn("db_unavailable", "error=%s", log_q(dberr));
+	else if (lmtpd_verify_schema(conninfo, config_get(db, "schema_dir", CAIRN_SCHEMA_DIR),
+	                             error_r) < 0)
+		lmtpd_free(&l);
 	return l;
 }
 

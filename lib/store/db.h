@@ -39,18 +39,38 @@ int db_check(struct db *db, const char **error_r);
 
 /*
  * Apply pending migrations from schema_dir (files NNNN_name.sql), in order, each in
- * its own transaction under an advisory lock, recording them in schema_version.
- * Appends one line per applied file to report.  Refuses (-1) a database whose schema
- * is newer than the newest file here.  0 on success.
+ * its own transaction under an advisory lock, recording them in schema_version with
+ * the SHA-256 of the file.  First adds the checksum columns to a schema_version made
+ * by an older migrator and backfills them from the files (docs/store.md).  Appends
+ * one line per applied file to report.  Refuses (-1) a database whose schema is newer
+ * than the newest file here, and one where an applied migration's file changed since
+ * (*error_r names the file and both checksums).  0 on success.
  */
 int db_migrate(struct db *db, const char *schema_dir, struct buf *report, const char **error_r);
 
+struct db_status_counts {
+	int current; /* highest applied version, 0 when none */
+	int pending; /* files not applied yet */
+	int newer; /* 1: the database has versions this build does not know */
+	int changed; /* applied files whose checksum differs from the recorded one */
+};
+
 /*
- * Describe applied and pending migrations into out (one "NNNN name applied|pending"
- * line each); *current_r = highest applied version (0 when none), *pending_r = number
- * pending, *newer_r = 1 when the database has versions this build does not know.
+ * Describe applied and pending migrations into out, one line each:
+ * "NNNN name applied|pending", "applied (checksum backfilled)" or "CHANGED since
+ * applied: database sha256 X, file sha256 Y".  Bootstraps schema_version as
+ * db_migrate does.  0, or -1 with *error_r.
  */
-int db_status(struct db *db, const char *schema_dir, struct buf *out, int *current_r,
-              int *pending_r, int *newer_r, const char **error_r);
+int db_status(struct db *db, const char *schema_dir, struct buf *out,
+              struct db_status_counts *counts_r, const char **error_r);
+
+/*
+ * For daemons at start: compare the recorded checksum of every applied migration
+ * with its file in schema_dir; read-only.  -1 when one changed (*error_r names the
+ * file and both checksums: refuse to start) or on a database error.  0 otherwise,
+ * with *verified_r = 1 when every recorded checksum was compared, 0 when that was not
+ * possible (no checksums recorded yet, schema_dir unreadable: *error_r says why).
+ */
+int db_verify(struct db *db, const char *schema_dir, int *verified_r, const char **error_r);
 
 #endif

@@ -5,6 +5,7 @@ and a node fixture with plaintext LOGIN from loopback."""
 import re
 import socket
 
+from cairntest import scaled
 from cairntest.imapnode import ImapNode
 
 PASSWORD = "secret-pw"
@@ -22,8 +23,8 @@ class Raw:
 
     LIT = re.compile(rb"\{(\d+)\}\r\n$")
 
-    def __init__(self, node, login=None, service="imap", timeout=20):
-        self.sock = socket.create_connection(node.addr(service), timeout=timeout)
+    def __init__(self, node, login=None, service="imap", timeout=60):
+        self.sock = socket.create_connection(node.addr(service), timeout=scaled(timeout))
         self.buf = b""
         self.n = 0
         self.greeting = self.line()

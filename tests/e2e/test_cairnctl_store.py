@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from cairntest import binary
+from cairntest import binary, scaled
 from cairntest.pg import shared_server
 
 FLAG_BITS = {"Seen": 1, "Answered": 2, "Flagged": 4, "Deleted": 8, "Draft": 16}
@@ -347,7 +347,12 @@ class GcStressTest(unittest.TestCase):
                   [threading.Thread(target=churn)]
         for t in threads:
             t.start()
-        time.sleep(20)
+        # The load runs for 20 s, and on a slow machine on until it did what the checks
+        # below need (bounded: the threads' errors end it too).
+        t0 = time.time()
+        while time.time() - t0 < scaled(180) and not errors and \
+                (time.time() - t0 < 20 or removed[0] <= 3 or accepted["INBOX"] <= 50):
+            stop.wait(0.2)
         stop.set()
         for t in threads:
             t.join(120)

@@ -6,6 +6,8 @@ import sys
 import time
 import unittest
 
+from cairntest import scaled
+
 HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness")
 
 CHILD = r"""
@@ -26,8 +28,17 @@ def postgres_pids(datadir):
     return [int(p) for p in out.stdout.split()]
 
 
-def wait_gone(datadir, seconds=10):
-    deadline = time.time() + seconds
+def ps_postgres():
+    """ps lines of every postgres process (state, parent, wait channel): for failures."""
+    return subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:20,etime,args", "-C", "postgres"],
+                          stdout=subprocess.PIPE).stdout.decode(errors="replace")
+
+
+def wait_gone(datadir, seconds=120):
+    """True once no postmaster runs on datadir.  Generous: under an I/O storm (stress-ng
+    --io calls sync() in a loop) a postmaster's shutdown alone can take tens of
+    seconds."""
+    deadline = time.time() + scaled(seconds)
     while time.time() < deadline:
         if not postgres_pids(datadir):
             return True
@@ -53,7 +64,7 @@ class HarnessCleanupTest(unittest.TestCase):
     def test_sigint_of_owner_stops_postgres_and_removes_dir(self):
         p, basedir, datadir = self.start_child()
         p.send_signal(signal.SIGINT)
-        p.wait(15)
+        p.wait(scaled(180))  # stop() waits up to 60 s for postgres, then rmtree
         self.assertTrue(wait_gone(datadir))
         self.assertFalse(os.path.exists(basedir), "temporary cluster directory left behind")
 
@@ -63,7 +74,7 @@ class HarnessCleanupTest(unittest.TestCase):
         env = dict(os.environ, CAIRN_HARNESS_SELFTEST_SLEEP="30")
         p = subprocess.Popen([sys.executable, runner, "--only", "e2e", "-k", "selftest_sleep"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
+        deadline = time.time() + scaled(120)
         datadir = None
         while time.time() < deadline and datadir is None:
             for pid in subprocess.run(["pgrep", "-P", str(p.pid)], stdout=subprocess.PIPE
@@ -79,7 +90,8 @@ class HarnessCleanupTest(unittest.TestCase):
         self.assertIsNotNone(datadir, "runner never started postgres")
         p.kill()
         p.wait()
-        self.assertTrue(wait_gone(datadir), "postgres survived SIGKILL of tests/run")
+        self.assertTrue(wait_gone(datadir), "postgres survived SIGKILL of tests/run:\n"
+                        + ps_postgres())
 
 
 if os.environ.get("CAIRN_HARNESS_SELFTEST_SLEEP"):

@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import unittest
 
+from cairntest import scaled
 from cairntest.imapnode import ImapNode, read_until_tagged
 
 
@@ -27,7 +28,7 @@ class ImapTlsTest(unittest.TestCase):
         argv = ["openssl", "s_client", "-connect", "%s:%d" % (host, port), "-ign_eof",
                 "-crlf"] + list(extra)
         r = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=20)
+                           stderr=subprocess.STDOUT, timeout=scaled(60))
         return r.returncode, r.stdout
 
     def test_s_client_starttls_and_993(self):
@@ -88,7 +89,7 @@ class ImapTlsTest(unittest.TestCase):
         c.logout()
 
     def test_plaintext_handshake_garbage_on_993(self):
-        s = socket.create_connection(self.node.addr("imaps"), timeout=5)
+        s = socket.create_connection(self.node.addr("imaps"), timeout=scaled(30))
         s.sendall(b"a LOGIN tina tina-pw\r\n")
         try:
             data = s.recv(4096)

@@ -12,6 +12,7 @@ import threading
 import time
 import unittest
 
+from cairntest import scaled
 from cairntest.lmtpnode import LmtpNode, stored_form
 from cairntest.proc import unpriv_ids
 
@@ -95,7 +96,7 @@ class LmtpBlobGcTest(unittest.TestCase):
         t = threading.Thread(target=lambda: result.update(
             r=self.deliver("carl@example.test", "race")))
         t.start()
-        deadline = time.time() + 10
+        deadline = time.time() + scaled(60)
         while self.node.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' AND "
                             "wait_event_type = 'Lock'" % self.node.dbname) != "1":
             self.assertLess(time.time(), deadline, "the delivery never waited for the row")
@@ -104,7 +105,7 @@ class LmtpBlobGcTest(unittest.TestCase):
         os.unlink(self.node.blob_path(sha))
         gc.stdin.write("DELETE FROM blobs WHERE sha256 = '\\x%s';\nCOMMIT;\n" % sha)
         gc.stdin.close()
-        self.assertEqual(gc.wait(10), 0)
+        self.assertEqual(gc.wait(scaled(60)), 0)
         t.join(30)
         self.assertEqual(result.get("r"), ([250], [250]))
         # The delivery noticed (cairn_deliver refused the one-call path) and wrote

@@ -30,6 +30,9 @@ class LmtpPostgresDownTest(unittest.TestCase):
         self.assertEqual(c.deliver("s@r", rcpts, "Message-ID: <a@r>\r\n\r\none\r\n")[1],
                          [250, 250])
         lmtpd_pid, workers = self.node.proc.pid, self.node.worker_pids()  # master pid
+        # Provoked below: deliveries and RCPT lookups while PostgreSQL is down.
+        self.node.expect_log(r"level=error event=(rcpt_failed|deliver_failed) .*"
+                             r"error=\"PostgreSQL unavailable: ")
 
         # Down between RCPT and DATA: every recipient gets 451, none 250.
         self.assertEqual(c.cmd("MAIL FROM:<s@r>")[0], 250)
@@ -81,6 +84,8 @@ class LmtpBlobStoreDownTest(unittest.TestCase):
             c = node.client()
             c.lhlo()
             tmp = os.path.join(node.blob_root, "tmp")
+            node.expect_log(r"level=error event=deliver_failed .*error=\"blob store: create "
+                            r"temp file in \S*/blobs/tmp: Not a directory\"")
             os.rename(tmp, tmp + ".away")
             with open(tmp, "w") as f:
                 f.write("not a directory")

@@ -9,6 +9,7 @@ import tempfile
 import time
 import unittest
 
+from cairntest import scaled
 from cairntest.lmtpnode import LmtpNode, free_port
 
 MASTER_CF = """\
@@ -100,8 +101,8 @@ class LmtpPostfixTest(unittest.TestCase):
         except OSError:
             return "(no maillog)"
 
-    def wait_rows(self, n, timeout=30):
-        deadline = time.time() + timeout
+    def wait_rows(self, n, timeout=60):
+        deadline = time.time() + scaled(timeout)
         while time.time() < deadline:
             if int(self.node.sql("SELECT count(*) FROM mailbox_messages")) >= n:
                 return
@@ -110,10 +111,10 @@ class LmtpPostfixTest(unittest.TestCase):
                   % (n, self.maillog()[-3000:], self.node.log()[-2000:]))
 
     def test_postfix_relays_over_lmtp(self):
-        deadline = time.time() + 15
+        deadline = time.time() + scaled(60)
         while True:
             try:
-                s = smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=10)
+                s = smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=scaled(60))
                 break
             except OSError:
                 if time.time() > deadline:

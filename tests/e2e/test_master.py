@@ -14,7 +14,7 @@ import subprocess
 import time
 import unittest
 
-from cairntest import binary
+from cairntest import binary, scaled
 from cairntest.master import Master, free_port
 from cairntest.proc import preexec, unpriv_ids
 
@@ -24,11 +24,11 @@ ECHOD = binary("cairn-echod")
 class Echo:
     """A client of cairn-echod: greeting on connect, then one reply per line."""
 
-    def __init__(self, addr, timeout=5):
+    def __init__(self, addr, timeout=30):
         fam = socket.AF_UNIX if isinstance(addr, str) else \
             (socket.AF_INET6 if ":" in addr[0] else socket.AF_INET)
         self.sock = socket.socket(fam, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
+        self.sock.settimeout(scaled(timeout))
         self.sock.connect(addr)
         self.f = self.sock.makefile("rwb")
         self.greeting = self.f.readline().decode()
@@ -72,7 +72,7 @@ class ServingTest(MasterTestCase):
         for c in clients:
             c.close()
         # Surplus workers leave after idle_timeout; the master keeps exactly min_idle.
-        self.m.wait_workers("echo", 2, timeout=6, stable=0.5)
+        self.m.wait_workers("echo", 2, stable=0.5)
         self.m.stop()
 
     def test_connections_beyond_max_proc_wait_in_backlog(self):
@@ -86,7 +86,7 @@ class ServingTest(MasterTestCase):
             c.recv(100)  # queued: no third worker beyond max_proc
         self.assertEqual(len(self.m.workers("echo")), 2)
         a.close()
-        c.settimeout(5)
+        c.settimeout(scaled(30))
         self.assertEqual(c.recv(100), b"+ echod ready\r\n")
         c.close()
         b.close()
@@ -131,7 +131,7 @@ class ServingTest(MasterTestCase):
         p = subprocess.Popen([ECHOD, "-c", conf, "-n", "echo", "-s", "127.0.0.1:%d" % port],
                              stderr=subprocess.PIPE, preexec_fn=preexec())
         try:
-            deadline = time.time() + 5
+            deadline = time.time() + scaled(30)
             while True:
                 try:
                     c = Echo(("127.0.0.1", port))
@@ -145,7 +145,7 @@ class ServingTest(MasterTestCase):
             c.close()
         finally:
             p.send_signal(signal.SIGTERM)
-            self.assertEqual(p.wait(5), 0)
+            self.assertEqual(p.wait(scaled(30)), 0)
             p.stderr.close()
 
     def test_bench_connect_through_warm_workers(self):
@@ -153,7 +153,8 @@ class ServingTest(MasterTestCase):
         self.m.start()
         host, port = self.m.addr("echo")
         r = subprocess.run([binary("cairn-bench"), "connect", "-e", "-n", "200",
-                            "%s:%d" % (host, port)], stdout=subprocess.PIPE, timeout=30)
+                            "%s:%d" % (host, port)], stdout=subprocess.PIPE,
+                           timeout=scaled(120))
         out = r.stdout.decode()
         self.assertEqual(r.returncode, 0, out)
         self.assertRegex(out, r"connections=200 failed=0 .*conn_per_s=\d+")
@@ -170,14 +171,16 @@ class ServingTest(MasterTestCase):
 
 
 class SupervisionTest(MasterTestCase):
-    def test_kill9_worker_replaced_within_1s(self):
+    def test_kill9_worker_replaced(self):
+        """A killed worker is replaced at once (SIGCHLD-driven: well under 1 s on an
+        idle machine; the bound is generous for a loaded one)."""
         self.m.service("echo", ECHOD, min_idle=2)
         self.m.start()
         before = self.m.wait_workers("echo", 2, stable=0.1)
         victim = before[0]
         os.kill(victim, signal.SIGKILL)
         t0 = time.time()
-        while time.time() - t0 < 1.0:
+        while time.time() - t0 < scaled(10):
             now = self.m.workers("echo")
             if len(now) == 2 and victim not in now:
                 break
@@ -196,8 +199,7 @@ class SupervisionTest(MasterTestCase):
         self.m.start(wait=False)
         t0 = time.time()
         self.m.wait_log(r"event=service_throttled service=broken failures=3 delay_ms=1000")
-        self.m.wait_log(r"event=service_throttled service=broken failures=4 delay_ms=2000",
-                        timeout=5)
+        self.m.wait_log(r"event=service_throttled service=broken failures=4 delay_ms=2000")
         # Other services keep working while broken is throttled.
         c = Echo(self.m.addr("echo"))
         self.assertEqual(c.cmd("ok"), "ok")
@@ -216,11 +218,12 @@ class SupervisionTest(MasterTestCase):
         self.m.start()
         busy = Echo(self.m.addr("echo"))
         self.assertEqual(busy.cmd("x"), "x")
-        self.m.wait_log(r"event=event_start name=tick", timeout=3)
+        self.m.wait_log(r"event=event_start name=tick")
         workers = self.m.workers("echo")
         t0 = time.time()
         self.m.stop()  # asserts exit 0 and no process left
-        self.assertLess(time.time() - t0, 4, "busy worker killed after shutdown_grace")
+        # shutdown_grace is 2 s; without the kill the busy worker would stay forever
+        self.assertLess(time.time() - t0, 2 + scaled(8), "busy worker killed after shutdown_grace")
         for pid in workers:
             with self.assertRaises(ProcessLookupError):
                 os.kill(pid, 0)
@@ -232,7 +235,7 @@ class SupervisionTest(MasterTestCase):
         self.m.start()
         workers = self.m.workers("echo")
         self.m.kill()
-        deadline = time.time() + 3
+        deadline = time.time() + scaled(30)
         while time.time() < deadline and self.m.descendants():
             time.sleep(0.02)
         self.assertEqual(self.m.descendants(), [], "workers die with the master")
@@ -242,8 +245,8 @@ class SupervisionTest(MasterTestCase):
         self.m.service("echo", ECHOD, min_idle=1)
         self.m.event("slow", "/bin/sleep 3", every=1)
         self.m.start()
-        self.m.wait_log(r"event=event_start name=slow", timeout=3)
-        self.m.wait_log(r"event=event_skipped name=slow", timeout=3)
+        self.m.wait_log(r"event=event_start name=slow")
+        self.m.wait_log(r"event=event_skipped name=slow")
         self.m.stop()
 
 
@@ -265,7 +268,7 @@ class ReloadTest(MasterTestCase):
         self.assertEqual(gone_live.cmd("still"), "still", "removed service: client served")
         # Its busy worker closes the listener once it has handled SIGTERM: from then on
         # new clients are refused (poll: the signal is delivered asynchronously).
-        deadline = time.time() + 5
+        deadline = time.time() + scaled(30)
         refused = False
         while not refused and time.time() < deadline:
             try:
@@ -273,14 +276,14 @@ class ReloadTest(MasterTestCase):
                 time.sleep(0.05)
             except ConnectionRefusedError:
                 refused = True
-        self.assertTrue(refused, "removed service still accepts connections after 5 s")
+        self.assertTrue(refused, "removed service still accepts connections")
         gone_live.close()
         self.m.wait_workers("gone", 0)
         # New workers: 3 idle plus the old one still serving `live`.  The retired idle
         # worker of the old generation may take a while to go on a loaded machine.
-        self.m.wait_workers("echo", 4, timeout=15)
+        self.m.wait_workers("echo", 4, timeout=60)
         live.close()
-        self.m.wait_workers("echo", 3, timeout=15)
+        self.m.wait_workers("echo", 3, timeout=60)
         c = Echo(self.m.addr("added"))
         self.assertEqual(c.cmd("new"), "new")
         c.close()
@@ -295,13 +298,16 @@ class ReloadTest(MasterTestCase):
         for i in range(8):
             self.m.service("echo", ECHOD, min_idle=6 + i % 2, idle_timeout=300)
             self.assertTrue(self.m.reload())
-        self.m.wait_workers("echo", 7, timeout=20)
+        self.m.wait_workers("echo", 7, timeout=60)
         self.m.stop()
 
     def test_sighup_with_broken_config_keeps_serving(self):
         self.m.service("echo", ECHOD, min_idle=2)
         self.m.start()
         good = self.m.render()
+        self.m.expect_log(r"level=error event=reload_failed error=\"?\S*cairn\.conf:\d+: "
+                          r"(unknown key 'bogus' in \[service echo2\]|listen 127\.0\.0\.1:\d+: "
+                          r"Address already in use)")
         self.assertFalse(self.m.reload(good + "\n[service echo2]\nbogus = 1\n"))
         self.assertRegex(self.m.log(), r"event=reload_failed error=\"?[^ ]*cairn\.conf:\d+: "
                                        r"unknown key 'bogus'")
@@ -364,7 +370,7 @@ class ConfigErrorTest(MasterTestCase):
             port = hog.getsockname()[1]
             self.m.service("echo", ECHOD, listen="127.0.0.1:%d" % port)
             self.m.start(wait=False)
-            self.assertEqual(self.m.proc.wait(5), 1)
+            self.assertEqual(self.m.proc.wait(scaled(30)), 1)
         self.assertRegex(self.m.log(), r"cairn\.conf:\d+: listen 127\.0\.0\.1:%d: "
                                        r"Address already in use" % port)
 

@@ -13,8 +13,8 @@ static int ctl_db_usage(FILE *out, int code)
 {
 	fprintf(out, "usage: cairnctl db migrate   apply pending schema migrations\n"
 	             "       cairnctl db status    list applied and pending migrations\n"
-	             "exit codes: status returns 1 when migrations are pending or the database "
-	             "is newer than this cairn\n");
+	             "exit codes: status returns 1 when migrations are pending, the database "
+	             "is newer than this cairn, or an applied migration's file changed\n");
 	return code;
 }
 
@@ -37,23 +37,24 @@ static int ctl_db_status(struct ctl *ctl)
 	struct db *db = ctl_db(ctl);
 	struct buf out = BUF_INIT;
 	const char *error;
-	int current, pending, newer;
-	int r = db_status(db, ctl->schema_dir, &out, &current, &pending, &newer, &error);
+	struct db_status_counts c;
+	int r = db_status(db, ctl->schema_dir, &out, &c, &error);
 	db_close(&db);
 	if (r < 0) {
 		buf_free(&out);
 		return ctl_fail(CTL_ERR, "status failed: %s", error);
 	}
 	if (ctl->json) {
-		printf("{\"current\":%d,\"pending\":%d,\"newer\":%s}\n", current, pending,
-		       newer ? "true" : "false");
+		printf("{\"current\":%d,\"pending\":%d,\"newer\":%s,\"changed\":%d}\n", c.current,
+		       c.pending, c.newer ? "true" : "false", c.changed);
 	} else {
 		fputs(buf_cstr(&out), stdout);
-		printf("current version %d, %d pending%s\n", current, pending,
-		       newer ? ", DATABASE IS NEWER THAN THIS CAIRN" : "");
+		printf("current version %d, %d pending%s%s\n", c.current, c.pending,
+		       c.newer ? ", DATABASE IS NEWER THAN THIS CAIRN" : "",
+		       c.changed ? ", APPLIED MIGRATION FILES CHANGED (see CHANGED above)" : "");
 	}
 	buf_free(&out);
-	return pending || newer ? CTL_ERR : CTL_OK;
+	return c.pending || c.newer || c.changed ? CTL_ERR : CTL_OK;
 }
 
 int ctl_cmd_db(struct ctl *ctl, int argc, char **argv)

@@ -15,3 +15,14 @@ BIN = os.path.join(BUILD, "bin")
 def binary(name):
     """Absolute path of a built binary (build/bin/NAME)."""
     return os.path.join(BIN, name)
+
+
+# Deadlines in the harness and the tests are upper bounds on waiting for a condition,
+# never sleeps: generous by default, and multiplied by CAIRN_TEST_TIMEOUT_SCALE (say 3
+# on a slow or loaded machine, or under valgrind).
+TIMEOUT_SCALE = float(os.environ.get("CAIRN_TEST_TIMEOUT_SCALE") or 1)
+
+
+def scaled(seconds):
+    """seconds times CAIRN_TEST_TIMEOUT_SCALE: use for every deadline and timeout."""
+    return seconds * TIMEOUT_SCALE

@@ -25,7 +25,7 @@ import ssl
 import subprocess
 import tempfile
 
-from . import binary
+from . import binary, scaled
 from .master import Master, free_port
 from .pg import shared_server
 from .proc import unpriv_ids
@@ -100,9 +100,9 @@ class ImapNode:
     def addr(self, service="imap"):
         return self.master.addr(service)
 
-    def client(self, timeout=10):
+    def client(self, timeout=60):
         host, port = self.addr("imap")
-        return imaplib.IMAP4(host, port, timeout=timeout)
+        return imaplib.IMAP4(host, port, timeout=scaled(timeout))
 
     @staticmethod
     def tls_context():
@@ -111,19 +111,20 @@ class ImapNode:
         ctx.verify_mode = ssl.CERT_NONE
         return ctx
 
-    def client_ssl(self, timeout=10):
+    def client_ssl(self, timeout=60):
         host, port = self.addr("imaps")
-        return imaplib.IMAP4_SSL(host, port, ssl_context=self.tls_context(), timeout=timeout)
+        return imaplib.IMAP4_SSL(host, port, ssl_context=self.tls_context(),
+                                timeout=scaled(timeout))
 
-    def client_starttls(self, timeout=10):
+    def client_starttls(self, timeout=60):
         c = self.client(timeout)
         c.starttls(ssl_context=self.tls_context())
         return c
 
-    def raw(self, service="imap", timeout=10, tls=None):
+    def raw(self, service="imap", timeout=60, tls=None):
         """(socket, greeting): a raw connection with the greeting line read; TLS
         from the start on imaps (or when tls is true)."""
-        s = socket.create_connection(self.addr(service), timeout=timeout)
+        s = socket.create_connection(self.addr(service), timeout=scaled(timeout))
         if tls or (tls is None and service == "imaps"):
             s = self.tls_context().wrap_socket(s)
         greeting = b""
@@ -151,6 +152,11 @@ class ImapNode:
         m = re.search(r"event=worker_exit service=imaps? pid=\d+ signal=\d+", self.master.log())
         if m:
             raise AssertionError("a worker crashed: %s\n%s" % (m.group(0), self.master.log()[-3000:]))
+
+    def expect_log(self, pattern):
+        """This test provokes log error lines matching regex pattern: stop() accepts
+        them (Master.expect_log)."""
+        return self.master.expect_log(pattern)
 
     def stop(self):
         try:

@@ -16,7 +16,7 @@ import shutil
 import socket
 import time
 
-from . import binary
+from . import binary, scaled
 from .master import Master
 from .pg import shared_server
 from .proc import unpriv_ids
@@ -32,8 +32,8 @@ def free_port():
 class LmtpClient:
     """A minimal LMTP client on a socket: send bytes, read whole replies."""
 
-    def __init__(self, host, port, timeout=30):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=60):
+        self.sock = socket.create_connection((host, port), timeout=scaled(timeout))
         self.buf = b""
         self.greeting = self.reply()
 
@@ -135,6 +135,11 @@ class LmtpNode:
 
     def worker_pids(self):
         return self.master.workers("lmtp")
+
+    def expect_log(self, pattern):
+        """This test provokes log error lines matching regex pattern: stop() accepts
+        them (Master.expect_log)."""
+        return self.master.expect_log(pattern)
 
     def stop(self):
         """Stop the master: asserts a clean exit and no sanitizer report in the log."""

@@ -8,13 +8,20 @@
     host, port = m.addr("imap")                   # first TCP listener of the service
     m.workers("imap")                             # live worker pids of that service
     m.service("imap", cmd=..., min_idle=3); m.reload()   # SIGHUP with the new config
-    m.stop()                                      # SIGTERM; asserts exit 0, no child left
+    m.expect_log(r"event=db_unavailable")        # this test provokes that error line
+    m.stop()                                      # SIGTERM; asserts exit 0, no child left,
+                                                  # no unexpected level=error/fatal line
 
 Sections are rendered in the order they were first added; values that are lists
 become repeated keys (listen).  As root, services run as user `cairn` unless the
 test says otherwise (user=None leaves the key out).  The master's stderr (and so
 every worker's log) goes to m.log_path; m.log() reads it.  The master gets
 PR_SET_PDEATHSIG and its workers die with it, so nothing outlives the test run.
+
+A test fails on any error it did not expect (STYLE.md): stop() fails on a sanitizer
+report and on every `level=error`, `level=crit` or `level=fatal` line in the log that
+no pattern given to expect_log() matches.  Deadlines are scaled by
+CAIRN_TEST_TIMEOUT_SCALE (see cairntest.scaled).
 """
 import os
 import re
@@ -25,7 +32,7 @@ import subprocess
 import tempfile
 import time
 
-from . import binary
+from . import binary, scaled
 from .proc import preexec, UNPRIV_USER
 
 
@@ -66,6 +73,9 @@ def _all_pids():
     return [int(d) for d in os.listdir("/proc") if d.isdigit()]
 
 
+ERROR_LINE = re.compile(r"^.*\blevel=(?:error|crit|fatal)\b.*$", re.M)
+
+
 class MasterError(RuntimeError):
     pass
 
@@ -80,6 +90,20 @@ class Master:
         self.sections = []  # [(type, name, {key: value or [values]})]
         self.section("master", shutdown_grace=shutdown_grace)
         self.proc = None
+        self.expected_log = []
+
+    # -- expected errors ---------------------------------------------------
+    def expect_log(self, pattern):
+        """Declare that error lines matching regex pattern are provoked on purpose:
+        stop() does not fail on them.  Returns the compiled pattern."""
+        rx = re.compile(pattern)
+        self.expected_log.append(rx)
+        return rx
+
+    def unexpected_errors(self):
+        """Error lines (level=error|crit|fatal) of the log no expect_log() matches."""
+        return [line for line in ERROR_LINE.findall(self.log())
+                if not any(rx.search(line) for rx in self.expected_log)]
 
     # -- configuration -----------------------------------------------------
     def section(self, stype, name=None, **keys):
@@ -126,9 +150,13 @@ class Master:
         return "\n".join(out)
 
     def write_config(self, text=None):
-        """Write the rendered sections (or text verbatim) to conf_path."""
-        with open(self.conf_path, "w") as f:
+        """Write the rendered sections (or text verbatim) to conf_path, atomically:
+        workers read the file by path when they start, and one forked while it was
+        half written would read half a configuration."""
+        tmp = self.conf_path + ".tmp"
+        with open(tmp, "w") as f:
             f.write(self.render() if text is None else text)
+        os.rename(tmp, self.conf_path)
         return self.conf_path
 
     def addr(self, service, index=0):
@@ -151,7 +179,7 @@ class Master:
                            preexec_fn=preexec())
         return r.returncode, r.stdout.decode(errors="replace")
 
-    def start(self, wait=True, text=None, timeout=10):
+    def start(self, wait=True, text=None, timeout=30):
         """Start the master in the foreground; with wait, until every service has
         its min_idle workers.  A master that exits at start raises MasterError."""
         self.write_config(text)
@@ -163,6 +191,7 @@ class Master:
                                      env=env, cwd=self.dir, preexec_fn=preexec())
         logf.close()
         if wait:
+            timeout = scaled(timeout)
             deadline = time.time() + timeout
             while time.time() < deadline:
                 if self.proc.poll() is not None:
@@ -185,11 +214,12 @@ class Master:
     def log_size(self):
         return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
 
-    def wait_log(self, pattern, since=0, timeout=5):
+    def wait_log(self, pattern, since=0, timeout=30):
         """Wait until regex pattern appears in the log after byte offset since;
-        returns the match or raises AssertionError with the log."""
+        returns the match or raises AssertionError with the log.  timeout is an
+        upper bound (scaled), not an expected duration."""
         rx = re.compile(pattern)
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while True:
             m = rx.search(self.log()[since:])
             if m:
@@ -214,9 +244,9 @@ class Master:
                 pids.append(pid)
         return sorted(pids)
 
-    def wait_workers(self, service, count, timeout=5, stable=0.3):
+    def wait_workers(self, service, count, timeout=30, stable=0.3):
         """Wait until service has exactly count workers for `stable` seconds."""
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         since = None
         while time.time() < deadline:
             if len(self.workers(service)) == count:
@@ -240,7 +270,7 @@ class Master:
                 out.append(pid)
         return out
 
-    def reload(self, text=None, timeout=5):
+    def reload(self, text=None, timeout=30):
         """Write the new config (rendered or text), SIGHUP, wait for the outcome:
         returns True when applied, False when the master rejected it."""
         since = self.log_size()
@@ -256,7 +286,7 @@ class Master:
                     return int(line.split()[1])
         return None
 
-    def stop(self, timeout=15):
+    def stop(self, timeout=60):
         """SIGTERM and wait.  Asserts exit status 0 and that no worker or event
         command of this master is left; returns the exit status."""
         if self.proc is None:
@@ -264,7 +294,7 @@ class Master:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            rc = self.proc.wait(timeout)
+            rc = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -284,11 +314,17 @@ class Master:
         return rc
 
     def assert_log_clean(self):
-        """No sanitizer report (ASan, UBSan, LeakSanitizer) from master or workers."""
+        """No sanitizer report (ASan, UBSan, LeakSanitizer) from master or workers, and
+        no error line the test did not declare with expect_log()."""
         m = re.search(r"(==\d+==ERROR: \w+Sanitizer|runtime error:|LeakSanitizer)", self.log())
         if m:
             raise AssertionError("sanitizer report in the log:\n%s"
                                  % self.log()[max(0, m.start() - 200):m.start() + 3000])
+        bad = self.unexpected_errors()
+        if bad:
+            raise AssertionError("%d unexpected error line(s) in %s (use expect_log() when "
+                                 "the test provokes them):\n%s"
+                                 % (len(bad), self.log_path, "\n".join(bad[:20])))
 
     def kill(self):
         """SIGKILL the master (no clean shutdown) and reap it."""

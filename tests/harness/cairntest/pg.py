@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from . import binary, ROOT
+from . import binary, scaled, ROOT
 from .proc import preexec, unpriv_ids
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
@@ -66,7 +66,7 @@ class PgServer:
                                      cwd="/", preexec_fn=preexec(self.uid, self.gid,
                                                                  signal.SIGQUIT))
         logf.close()
-        deadline = time.time() + 30
+        deadline = time.time() + scaled(60)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise PgError("postgres exited at start; log:\n" + self.log_tail())
@@ -78,11 +78,12 @@ class PgServer:
         raise PgError("postgres did not become ready; log:\n" + self.log_tail())
 
     def stop(self, mode=signal.SIGINT):
-        """Fast shutdown (SIGINT), SIGKILL after 10 s; removes a temporary dir."""
+        """Fast shutdown (SIGINT), SIGKILL after 60 s (scaled: the shutdown
+        checkpoint can be slow on a loaded disk); removes a temporary dir."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(mode)
             try:
-                self.proc.wait(10)
+                self.proc.wait(scaled(60))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
