@@ -157,8 +157,7 @@ class ImapConformanceTest(unittest.TestCase):
         sha = hashlib.sha256(bodies[0]).hexdigest()
         os.unlink(os.path.join(self.node.blobs, sha[:2], sha[2:4], sha))
         self.assertIn(b"s OK", self.cmd(s, b"s", b"s SELECT lost\r\n"))
-        self.node.master.expect_log(r"event=fetch_blob") if hasattr(
-            self.node.master, "expect_log") else None
+        self.node.expect_log(r"level=error event=fetch_blob mailbox=\d+ uid=1 ")
         out = self.cmd(s, b"f", b"f FETCH 1:2 BODY[]\r\n")
         self.assertRegex(out, rb"f NO \[SERVERBUG\]")
         self.assertNotIn(b"NIL", out)
