@@ -82,7 +82,7 @@ class MessagesTest(unittest.TestCase):
         self.assertIn(b"OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft "
                       b"$Work \\*)]", u)
         self.assertIn(b"3 EXISTS", untagged)
-        self.assertIn(b"0 RECENT", untagged)
+        self.assertIn(b"3 RECENT", untagged)  # appended before anyone selected INBOX
         self.assertIn(b"OK [UNSEEN 2]", u)
         self.assertIn(("OK [UIDVALIDITY %s]" % uidvalidity).encode(), u)
         self.assertIn(("OK [UIDNEXT %s]" % uidnext).encode(), u)
