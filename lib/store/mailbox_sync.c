@@ -84,8 +84,8 @@ static int mailbox_sync_claim(struct db *db, const char *idparam, struct mailbox
 	if (res == NULL)
 		return STORE_EDB;
 	/* NULL: deleted meanwhile; the session's first sync finds that out. */
-	int64_t before = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? store_get_i64(res, 0, 0)
-	                                                                 : upto;
+	int64_t before =
+	        PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? store_get_i64(res, 0, 0) : upto;
 	st->recent_uid = (uint32_t)(before < upto ? before : upto);
 	PQclear(res);
 	return 0;
@@ -164,15 +164,15 @@ int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account
 	return 0;
 }
 
-int mailbox_recent_unclaimed(struct db *db, int64_t mailbox_id, int64_t *n_r,
-                             const char **error_r)
+int mailbox_recent_unclaimed(struct db *db, int64_t mailbox_id, int64_t *n_r, const char **error_r)
 {
 	char idbuf[24];
 	const char *params[] = {store_i64(idbuf, mailbox_id)};
-	PGresult *res = db_exec(db,
-	                        "SELECT count(*) FROM mailbox_messages mm JOIN mailboxes m ON m.id = "
-	                        "mm.mailbox_id WHERE m.id = $1::int8 AND mm.uid > m.recent_uid",
-	                        1, params, error_r);
+	PGresult *res =
+	        db_exec(db,
+	                "SELECT count(*) FROM mailbox_messages mm JOIN mailboxes m ON m.id = "
+	                "mm.mailbox_id WHERE m.id = $1::int8 AND mm.uid > m.recent_uid",
+	                1, params, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	*n_r = store_get_i64(res, 0, 0);

@@ -85,8 +85,7 @@ int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account
  * STATUS (RECENT): the messages of mailbox_id nobody has claimed as recent yet
  * (uid > recent_uid).  One index range count.
  */
-int mailbox_recent_unclaimed(struct db *db, int64_t mailbox_id, int64_t *n_r,
-                             const char **error_r);
+int mailbox_recent_unclaimed(struct db *db, int64_t mailbox_id, int64_t *n_r, const char **error_r);
 
 /*
  * The SQL expression of a message's flags for seen_account in parameter $n (for
