@@ -208,6 +208,17 @@ static void select_write(struct command_ctx *cmd, const struct mailbox_view *v)
 	msg_write(s, &out);
 }
 
+/*
+ * EXAMINE, or none of the rights that change anything: READ-ONLY.  A read-write
+ * SELECT under IMAP4rev1 claims \Recent (the rule of mailbox_view_claims_recent,
+ * applied before there is a view).
+ */
+static bool select_readonly(bool examine, unsigned rights)
+{
+	unsigned writable = ACL_SEEN | ACL_WRITE | ACL_DELETE_MSG | ACL_EXPUNGE | ACL_INSERT;
+	return examine || (rights & writable) == 0;
+}
+
 void cmd_select(struct command_ctx *cmd)
 {
 	struct imap_session *s = cmd->s;
@@ -237,11 +248,9 @@ void cmd_select(struct command_ctx *cmd)
 		return;
 	struct mailbox_sync_state st;
 	const char *error;
-	unsigned writable = ACL_SEEN | ACL_WRITE | ACL_DELETE_MSG | ACL_EXPUNGE | ACL_INSERT;
-	bool readonly = examine || (mb.rights & writable) == 0;
-	/* The same rule as mailbox_view_claims_recent, before there is a view. */
-	bool claim = !readonly && !session_rev2(s);
-	int r = mailbox_sync_open(s->db, mb.id, mb.seen_account, claim, cmd->pool, &st, &error);
+	bool readonly = select_readonly(examine, mb.rights);
+	int r = mailbox_sync_open(s->db, mb.id, mb.seen_account, !readonly && !session_rev2(s),
+	                          cmd->pool, &st, &error);
 	if (r < 0) {
 		reply_store_error(cmd, r, error);
 		return;
