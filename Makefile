@@ -4,6 +4,7 @@
 #   make check      install missing packages, build, run unit + end-to-end tests
 #   make run        install missing packages, build, start a private dev node in ./var
 #   make lint       clang-format check + cppcheck on our code
+#   make imaptest   Dovecot's imaptest (scripted suite + stress) against a real node
 #   make SANITIZE=1 ...   the same with ASan + UBSan
 #
 # Sources are found by wildcard: a new lib/<module>/*.c, imapd/*.c or
@@ -74,7 +75,7 @@ UNIT_DAEMON_OBJS := $(filter-out %/main.o,$(MASTER_OBJS) $(IMAPD_OBJS) $(LMTPD_O
 ALL_OBJS := $(foreach m,$(LIB_MODULES),$(call lib_objs,$(m))) $(MASTER_OBJS) $(IMAPD_OBJS) \
             $(LMTPD_OBJS) $(NOTIFYD_OBJS) $(CTL_OBJS) $(BENCH_OBJS) $(ECHOD_OBJS) $(UNIT_OBJS)
 
-.PHONY: all check run lint format deps clean unit e2e fuzz
+.PHONY: all check run lint format deps clean unit e2e fuzz imaptest
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_TESTS)
@@ -133,6 +134,12 @@ unit: all
 
 e2e: all
 	@python3 tests/run --build $(BUILD) --only e2e
+
+# Dovecot's imaptest: scripted conformance groups + stress mode against a real node.
+imaptest:
+	@tools/install-deps --imaptest
+	@$(MAKE) --no-print-directory all
+	@python3 tests/imaptest/run.py
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -20,7 +20,6 @@
 #include "store/deliver.h"
 #include "store/keyword.h"
 #include "store/mailbox.h"
-#include "service/notify.h"
 
 #include <string.h>
 
@@ -117,7 +116,6 @@ void cmd_append(struct command_ctx *cmd)
 	}
 	switch (t.status) {
 	case DELIVER_OK:
-		notify_changed(mb.id, (uint64_t)t.modseq);
 		reply_ok(cmd, "[APPENDUID %u %u] APPEND completed", mb.uidvalidity, t.uid);
 		break;
 	case DELIVER_OVER_QUOTA:

@@ -19,7 +19,6 @@
 #include "imap/seqset.h"
 #include "store/acl.h"
 #include "store/mailbox_msgs.h"
-#include "service/notify.h"
 
 #include <string.h>
 
@@ -85,9 +84,6 @@ void cmd_copy(struct command_ctx *cmd)
 		reply_ok(cmd, "%s completed, no messages", cmd->name);
 		return;
 	}
-	notify_changed(dst.id, 0);
-	if (move)
-		notify_changed(v->mailbox_id, 0);
 	const char *uidsets = copy_uidset(cmd, &res);
 	if (!move) {
 		reply_ok(cmd, "[COPYUID %u %s] COPY completed", res.dst_uidvalidity, uidsets);

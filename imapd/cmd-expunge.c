@@ -14,7 +14,6 @@
 #include "base/buf.h"
 #include "store/acl.h"
 #include "store/mailbox_msgs.h"
-#include "service/notify.h"
 
 void cmd_expunge(struct command_ctx *cmd)
 {
@@ -49,8 +48,6 @@ void cmd_expunge(struct command_ctx *cmd)
 		reply_store_error(cmd, r, error);
 		return;
 	}
-	if (n > 0)
-		notify_changed(v->mailbox_id, 0);
 	struct buf out;
 	buf_init_arena(&out, cmd->pool);
 	mailbox_view_expunge(v, uids, n, &out);

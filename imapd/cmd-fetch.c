@@ -9,7 +9,9 @@
  * metadata only), so memory stays bounded for "1:*" on any mailbox; section bytes
  * come from the blob store per message (fetch-body.c).  A non-PEEK body item first
  * sets \Seen on the whole set in one store call, and the messages it changed get
- * FLAGS in their response.  Exports cmd_fetch and fetch_parse.
+ * FLAGS in their response.  A message whose bytes cannot be read is not sent at all
+ * (never as NIL content), loses the \Seen this FETCH gave it, and the command ends
+ * NO [SERVERBUG].  Exports cmd_fetch and fetch_parse.
  */
 #include "imapd/fetch.h"
 
@@ -21,6 +23,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "imap/args.h"
 #include "store/acl.h"
 #include "store/mailbox.h"
@@ -242,7 +245,58 @@ struct fetch_run {
 	struct mailbox_sync_msg *seen;
 	size_t n_seen;
 	struct arena *chunk; /* cleared per chunk of messages */
+	uint32_t *failed; /* UIDs whose bytes could not be read (in cmd->pool) */
+	size_t n_failed, cap_failed;
 };
+
+/* Remember a message that could not be sent. */
+static void fetch_failed(struct fetch_run *run, uint32_t uid, const char *error)
+{
+	struct imap_session *s = run->cmd->s;
+	log_error("fetch_blob", "mailbox=%lld uid=%u error=%s", (long long)s->view->mailbox_id, uid,
+	          log_q(error));
+	if (run->n_failed == run->cap_failed) {
+		run->cap_failed = run->cap_failed ? run->cap_failed * 2 : 16;
+		uint32_t *v = arena_alloc(run->cmd->pool, run->cap_failed * sizeof(*v));
+		if (run->n_failed)
+			memcpy(v, run->failed, run->n_failed * sizeof(*v));
+		run->failed = v;
+	}
+	run->failed[run->n_failed++] = uid;
+}
+
+/*
+ * \Seen was set on the whole set before the bytes were read; take it back from the
+ * messages this FETCH marked but could not send (only those: a message that was
+ * \Seen before stays so).  The client was told nothing about them.
+ */
+static void fetch_unsee_failed(struct fetch_run *run)
+{
+	struct command_ctx *cmd = run->cmd;
+	struct mailbox_view *v = cmd->s->view;
+	size_t n = 0;
+	uint32_t *uids = arena_alloc(cmd->pool, (run->n_failed + 1) * sizeof(*uids));
+	for (size_t i = 0; i < run->n_failed; i++)
+		if (fetch_uid_in(run->seen, run->n_seen, run->failed[i]))
+			uids[n++] = run->failed[i];
+	struct mailbox_uid_ranges ranges = {uids, uids, n};
+	struct mailbox_store_req req = {.mode = MAILBOX_STORE_REMOVE,
+	                                .flags = MAILBOX_FLAG_SEEN,
+	                                .allowed_flags = MAILBOX_FLAG_SEEN};
+	struct mailbox_sync_msg *changed;
+	size_t n_changed = 0;
+	const char *error;
+	if (n == 0)
+		return;
+	if (mailbox_msgs_store(cmd->s->db, v->mailbox_id, v->seen_account, &ranges, &req, cmd->pool,
+	                       &changed, &n_changed, &error) < 0) {
+		log_error("fetch_unsee", "mailbox=%lld error=%s", (long long)v->mailbox_id,
+		          log_q(error));
+		return;
+	}
+	for (size_t i = 0; i < n_changed; i++)
+		mailbox_view_update(v, &changed[i]);
+}
 
 /* Keywords of the chunk's rows: a FLAGS line first when some are new to the client. */
 static int fetch_keywords(struct fetch_run *run, struct mailbox_fetch_row *rows, size_t n,
@@ -284,11 +338,16 @@ static int fetch_chunk(struct fetch_run *run, const struct mailbox_uid_ranges *r
 		if (seq == 0 ||
 		    (run->req->changedsince && rows[i].m.modseq <= run->req->changedsince))
 			continue;
-		/* What the client is told now is what the next sync compares against. */
-		mailbox_view_update(s->view, &rows[i].m);
 		bool with_flags =
 		        run->n_seen > 0 && fetch_uid_in(run->seen, run->n_seen, rows[i].m.uid);
-		fetch_write_message(run->cmd, run->req, &rows[i], seq, with_flags, run->chunk);
+		const char *error;
+		if (fetch_write_message(run->cmd, run->req, &rows[i], seq, with_flags, run->chunk,
+		                        &error) < 0) {
+			fetch_failed(run, rows[i].m.uid, error);
+			continue;
+		}
+		/* What the client is told now is what the next sync compares against. */
+		mailbox_view_update(s->view, &rows[i].m);
 	}
 	return 0;
 }
@@ -406,8 +465,15 @@ void cmd_fetch(struct command_ctx *cmd)
 	run.chunk = arena_new(0);
 	int r = cmd->s->view->gone ? 0 : fetch_all(&run, &ranges, &error);
 	arena_free(&run.chunk);
+	if (run.n_failed > 0)
+		fetch_unsee_failed(&run);
 	if (r < 0)
 		reply_store_error(cmd, STORE_EDB, error);
+	else if (run.n_failed > 0)
+		reply_no(cmd,
+		         "[SERVERBUG] %zu message(s) could not be read from storage; "
+		         "not sent, \\Seen not set",
+		         run.n_failed);
 	else
 		reply_ok(cmd, "%s completed", cmd->name);
 }

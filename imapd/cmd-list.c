@@ -70,8 +70,11 @@ static int list_add_pattern(struct command_ctx *cmd, struct list_opts *o, const 
 {
 	const char *pat;
 	size_t len;
-	if (imap_arg_get_list_pattern(a, session_utf8(cmd->s), cmd->pool, &pat, &len, error_r) < 0)
+	int r = imap_arg_get_list_pattern(a, session_utf8(cmd->s), cmd->pool, &pat, &len, error_r);
+	if (r < 0)
 		return -1;
+	if (r > 0 || o->ref == NULL)
+		return 0; /* names no mailbox: matches nothing */
 	size_t rlen = strlen(o->ref);
 	if (rlen > 0 && o->ref[rlen - 1] == '/' && pat[0] == '/')
 		pat++;
@@ -90,9 +93,12 @@ static int list_parse_patterns(struct command_ctx *cmd, const struct imap_arg *a
 	const struct imap_arg *l;
 	unsigned n;
 	size_t rlen;
-	if (imap_arg_get_list_pattern(a, session_utf8(cmd->s), cmd->pool, &o->ref, &rlen, error_r) <
-	    0)
+	int r = imap_arg_get_list_pattern(a, session_utf8(cmd->s), cmd->pool, &o->ref, &rlen,
+	                                  error_r);
+	if (r < 0)
 		return -1;
+	if (r > 0)
+		o->ref = NULL; /* a reference that names nothing: every pattern matches nothing */
 	a = a->next;
 	if (a == NULL) {
 		*error_r = "Missing mailbox pattern";
@@ -169,8 +175,30 @@ static void list_attributes(struct command_ctx *cmd, const struct list_opts *o,
 #undef ATTR
 }
 
+/*
+ * RFC 5258 3.5 CHILDINFO for names[i], which is not subscribed itself: a subscribed
+ * descendant the patterns do not return on its own line (when they do, the client
+ * already sees it, so the parent is not listed for it: Dovecot reads it the same).
+ */
+static bool list_childinfo(const struct list_opts *o, const struct list_tree *names, size_t i,
+                           struct arena *pool)
+{
+	const struct list_entry *e = &names->entries[i];
+	size_t plen = strlen(e->name);
+	if (!o->sel_recursive || !o->sel_subscribed || e->subscribed || !e->child_subscribed)
+		return false;
+	/* Names with e's prefix are contiguous in the sorted tree; "a/..." among them. */
+	for (size_t j = i + 1; j < names->n && strncmp(names->entries[j].name, e->name, plen) == 0;
+	     j++) {
+		const struct list_entry *d = &names->entries[j];
+		if (d->name[plen] == '/' && d->subscribed && !list_matches(o, d->name, pool))
+			return true;
+	}
+	return false;
+}
+
 static void list_write(struct command_ctx *cmd, const struct list_opts *o,
-                       const struct list_entry *e, const struct list_entry *mbox)
+                       const struct list_entry *e, const struct list_entry *mbox, bool childinfo)
 {
 	struct buf b = BUF_INIT;
 	const char *error;
@@ -182,7 +210,7 @@ static void list_write(struct command_ctx *cmd, const struct list_opts *o,
 	buf_append_str(&b, ") \"/\" ");
 	if (imap_quote_mailbox(&b, e->name, strlen(e->name), session_quote_flags(cmd->s), &error) ==
 	    0) {
-		if (o->sel_recursive && !e->subscribed && e->child_subscribed)
+		if (childinfo)
 			buf_append_str(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 		reply_untagged_buf(cmd->s, &b);
 		if (o->status_items && mbox != NULL && mbox->real && (mbox->mb.rights & ACL_READ))
@@ -215,12 +243,15 @@ static void list_run(struct command_ctx *cmd, const struct list_opts *o,
 		        names == mboxes ? e : list_tree_find(mboxes, e->name);
 		if (!list_matches(o, e->name, cmd->pool) || !list_selected(o, e, mbox))
 			continue;
+		bool childinfo = list_childinfo(o, names, i, cmd->pool);
+		if (o->sel_subscribed && !e->subscribed && !childinfo && !o->lsub)
+			continue; /* selected only for children the client sees anyway */
 		/* LSUB: an unsubscribed parent only when the pattern stops above its
 		 * subscribed children ("%"), RFC 3501 6.3.9. */
 		if (o->lsub && !e->real && i + 1 < names->n &&
 		    list_matches(o, names->entries[i + 1].name, cmd->pool))
 			continue;
-		list_write(cmd, o, e, mbox);
+		list_write(cmd, o, e, mbox, childinfo);
 	}
 }
 

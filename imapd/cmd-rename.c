@@ -4,7 +4,7 @@
  * (lib/store does both in one transaction).  Both names must belong to the same
  * owner.  Needs "x" on the old mailbox, and outside the personal namespace also
  * "k" (cairn checks it on the old mailbox: a simplification of RFC 4314 "k on the
- * new parent").
+ * new parent").  An implied parent (only its inferiors exist) can be renamed too.
  */
 #include "imapd/commands.h"
 #include "imapd/namespace.h"
@@ -15,6 +15,29 @@
 
 #include "store/acl.h"
 #include "store/mailbox.h"
+
+/*
+ * The mailbox to rename.  A personal name that is only an implied parent ("a" when
+ * "a/b" exists, shown \NonExistent) is accepted: its inferiors move (lib/store says
+ * NONEXISTENT when there are none).  Elsewhere the mailbox must exist.  -1: answered.
+ */
+static int rename_open_source(struct command_ctx *cmd, const char *name, struct ns_mailbox *mb)
+{
+	const char *error;
+	if (namespace_lookup(cmd->s, name, cmd->pool, mb, &error) < 0) {
+		reply_store_error(cmd, STORE_EDB, error);
+		return -1;
+	}
+	if (!mb->exists && mb->kind == NS_PERSONAL && mb->owner_id != 0)
+		return 0;
+	if (namespace_open(cmd, name, ACL_DELETE_MBOX, mb) < 0)
+		return -1;
+	if (mb->kind != NS_PERSONAL && (mb->rights & ACL_CREATE) == 0) {
+		reply_no(cmd, "[NOPERM] Permission denied");
+		return -1;
+	}
+	return 0;
+}
 
 void cmd_rename(struct command_ctx *cmd)
 {
@@ -27,12 +50,8 @@ void cmd_rename(struct command_ctx *cmd)
 	if (namespace_arg_name(cmd, cmd->args, false, &oldname) < 0 ||
 	    namespace_arg_name(cmd, cmd->args->next, true, &newname) < 0)
 		return;
-	if (namespace_open(cmd, oldname, ACL_DELETE_MBOX, &from) < 0)
+	if (rename_open_source(cmd, oldname, &from) < 0)
 		return;
-	if (from.kind != NS_PERSONAL && (from.rights & ACL_CREATE) == 0) {
-		reply_no(cmd, "[NOPERM] Permission denied");
-		return;
-	}
 	if (namespace_lookup(cmd->s, newname, cmd->pool, &to, &error) < 0) {
 		reply_store_error(cmd, STORE_EDB, error);
 		return;

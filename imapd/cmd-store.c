@@ -29,7 +29,6 @@
 #include "store/keyword.h"
 #include "store/mailbox.h"
 #include "store/mailbox_msgs.h"
-#include "service/notify.h"
 
 #include <string.h>
 #include <strings.h>
@@ -256,8 +255,6 @@ void cmd_store(struct command_ctx *cmd)
 		reply_store_error(cmd, r, error);
 		return;
 	}
-	if (n > 0)
-		notify_changed(v->mailbox_id, 0);
 	struct buf out;
 	buf_init_arena(&out, cmd->pool);
 	if (store_learn_keywords(cmd, changed, n, &out) < 0)

@@ -18,7 +18,7 @@ static const struct command_def commands[] = {
         /* RFC 9051 6.1: any state */
         {"CAPABILITY", cmd_capability, ANY, 0},
         {"NOOP", cmd_noop, ANY, 0},
-        {"LOGOUT", cmd_logout, ANY, COMMAND_FLAG_BREAKS_PIPELINE},
+        {"LOGOUT", cmd_logout, ANY, COMMAND_FLAG_BREAKS_PIPELINE | COMMAND_FLAG_NO_SYNC},
         {"ID", cmd_id, ANY, 0},
         /* 6.2: not authenticated */
         {"STARTTLS", cmd_starttls, NOT_AUTH, COMMAND_FLAG_BREAKS_PIPELINE},

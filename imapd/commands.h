@@ -45,6 +45,10 @@ struct imap_session;
 /* Carries credentials (LOGIN): its literals are refused where plaintext auth is not. */
 #define COMMAND_FLAG_CREDENTIALS (1u << 4)
 
+/* No selected-mailbox sync before the tagged reply (LOGOUT: after "* BYE" a client has
+ * left the mailbox, and an EXPUNGE or FETCH there names messages it no longer has). */
+#define COMMAND_FLAG_NO_SYNC (1u << 5)
+
 /* Largest literal of a command without COMMAND_FLAG_BIG_LITERAL. */
 #define COMMAND_SMALL_LITERAL (64 * 1024)
 

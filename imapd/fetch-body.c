@@ -102,36 +102,47 @@ static int fetch_section_data(struct imap_session *s, const struct fetch_section
 	return len == 0 ? 0 : blob_read(blobs, &id, off, (size_t)len, data, error_r);
 }
 
-/* " NAME {n}\r\n<bytes>" (or NIL when the data could not be read). */
+/* " NAME {n}\r\n<bytes>" of one section whose bytes are in data. */
 static void fetch_write_section(struct command_ctx *cmd, const struct fetch_section *sec,
-                                const struct mailbox_fetch_row *row, const char *sep,
-                                struct buf *out)
+                                struct buf *data, const char *sep, struct buf *out)
 {
 	struct imap_session *s = cmd->s;
-	struct buf data = BUF_INIT;
 	const char *error;
 	buf_printf(out, "%s%s ", sep, sec->name);
-	if (fetch_section_data(s, sec, row, &data, &error) < 0) {
-		log_error("fetch_blob", "mailbox=%lld uid=%u error=%s",
-		          (long long)s->view->mailbox_id, row->m.uid, log_q(error));
-		buf_append_str(out, "NIL");
-		buf_free(&data);
-		return;
-	}
 	/* RFC 3501 forbids NUL in a literal; only our copy of the bytes changes. */
-	for (char *p = data.len ? memchr(data.data, '\0', data.len) : NULL; p != NULL;
-	     p = memchr(p, '\0', data.len - (size_t)(p - data.data)))
+	for (char *p = data->len ? memchr(data->data, '\0', data->len) : NULL; p != NULL;
+	     p = memchr(p, '\0', data->len - (size_t)(p - data->data)))
 		*p = (char)0x80;
-	buf_printf(out, "{%zu}\r\n", data.len);
-	if (data.len >= FETCH_DIRECT_MIN) {
+	buf_printf(out, "{%zu}\r\n", data->len);
+	if (data->len >= FETCH_DIRECT_MIN) {
 		conn_write(s->conn, out->data, out->len);
 		buf_reset(out);
-		if (conn_write_direct(s->conn, data.data, data.len, &error) < 0)
+		if (conn_write_direct(s->conn, data->data, data->len, &error) < 0)
 			log_debug("fetch_write", "error=%s", log_q(error));
-	} else if (data.len > 0) {
-		buf_append(out, data.data, data.len);
+	} else if (data->len > 0) {
+		buf_append(out, data->data, data->len);
 	}
-	buf_free(&data);
+}
+
+/* The bytes of every section of req for row, in order; -1 with *error_r (and nothing
+ * kept) when one cannot be read. */
+static int fetch_load_sections(struct command_ctx *cmd, const struct fetch_req *req,
+                               const struct mailbox_fetch_row *row, struct arena *arena,
+                               struct buf **datas_r, const char **error_r)
+{
+	size_t n = 0, i = 0;
+	for (const struct fetch_section *sec = req->sections; sec != NULL; sec = sec->next)
+		n++;
+	struct buf *datas = n ? arena_zalloc(arena, n * sizeof(*datas)) : NULL;
+	for (const struct fetch_section *sec = req->sections; sec != NULL; sec = sec->next, i++) {
+		if (fetch_section_data(cmd->s, sec, row, &datas[i], error_r) < 0) {
+			for (size_t j = 0; j <= i; j++)
+				buf_free(&datas[j]);
+			return -1;
+		}
+	}
+	*datas_r = datas;
+	return 0;
 }
 
 static void fetch_write_meta(struct command_ctx *cmd, const struct fetch_req *req,
@@ -185,20 +196,25 @@ static void fetch_write_meta(struct command_ctx *cmd, const struct fetch_req *re
 		           row->body ? row->body : "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0)");
 }
 
-void fetch_write_message(struct command_ctx *cmd, const struct fetch_req *req,
-                         const struct mailbox_fetch_row *row, uint32_t seq, bool with_flags,
-                         struct arena *arena)
+int fetch_write_message(struct command_ctx *cmd, const struct fetch_req *req,
+                        const struct mailbox_fetch_row *row, uint32_t seq, bool with_flags,
+                        struct arena *arena, const char **error_r)
 {
+	struct buf *datas;
+	if (fetch_load_sections(cmd, req, row, arena, &datas, error_r) < 0)
+		return -1;
 	struct buf out;
 	buf_init_arena(&out, arena);
 	buf_printf(&out, "* %u FETCH (", seq);
-	size_t start = out.len;
+	size_t start = out.len, i = 0;
 	fetch_write_meta(cmd, req, row, with_flags, &out);
 	bool first = out.len == start;
-	for (const struct fetch_section *sec = req->sections; sec != NULL; sec = sec->next) {
-		fetch_write_section(cmd, sec, row, first ? "" : " ", &out);
+	for (const struct fetch_section *sec = req->sections; sec != NULL; sec = sec->next, i++) {
+		fetch_write_section(cmd, sec, &datas[i], first ? "" : " ", &out);
+		buf_free(&datas[i]);
 		first = false;
 	}
 	buf_append_str(&out, ")\r\n");
 	conn_write(cmd->s->conn, out.data, out.len);
+	return 0;
 }

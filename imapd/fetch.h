@@ -56,11 +56,12 @@ int fetch_parse(struct command_ctx *cmd, const struct imap_arg *arg, struct fetc
 
 /*
  * Write "* seq FETCH (...)\r\n" for row.  with_flags forces FLAGS (after \Seen was
- * set by this FETCH).  Section bytes are read from the blob store; a failure to read
- * them is logged and the message's section answered as NIL.
+ * set by this FETCH).  Section bytes are read from the blob store before anything is
+ * written: 0, or -1 with *error_r and nothing written when they cannot be read (a
+ * storage failure never becomes message content).
  */
-void fetch_write_message(struct command_ctx *cmd, const struct fetch_req *req,
-                         const struct mailbox_fetch_row *row, uint32_t seq, bool with_flags,
-                         struct arena *arena);
+int fetch_write_message(struct command_ctx *cmd, const struct fetch_req *req,
+                        const struct mailbox_fetch_row *row, uint32_t seq, bool with_flags,
+                        struct arena *arena, const char **error_r);
 
 #endif

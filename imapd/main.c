@@ -40,6 +40,7 @@ static int imapd_pre_init(struct service_context *ctx, const char **error_r)
 static int imapd_post_init(struct service_context *ctx, const char **error_r)
 {
 	notify_configure(ctx->config);
+	store_on_change(notify_changed); /* every committed change is announced */
 	if (limits_init(&imapd_set, error_r) < 0)
 		return -1;
 	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);

@@ -20,7 +20,7 @@
 static void reply_tagged(struct command_ctx *cmd, const char *status, const char *fmt, va_list ap)
 {
 	struct imap_session *s = cmd->s;
-	if (s->view != NULL)
+	if (s->view != NULL && (cmd->def->flags & COMMAND_FLAG_NO_SYNC) == 0)
 		mailbox_view_sync(s, (cmd->def->flags & COMMAND_FLAG_NO_EXPUNGE) == 0);
 	conn_printf(s->conn, "%s %s ", cmd->tag, status);
 	conn_vprintf(s->conn, fmt, ap);

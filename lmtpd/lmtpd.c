@@ -17,7 +17,6 @@
 #include "base/xalloc.h"
 #include "store/blob.h"
 #include "store/deliver.h"
-#include "service/notify.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -210,8 +209,6 @@ static void lmtpd_deliver(void *ctx, const char *sender, const unsigned char *ms
 	for (size_t i = 0; i < n; i++) {
 		const struct lmtpd_rcpt *r = rcpts[i];
 		status_r[i] = lmtpd_status(t[i].status);
-		if (t[i].status == DELIVER_OK)
-			notify_changed(t[i].mailbox_id, (uint64_t)t[i].modseq);
 		if (t[i].status == DELIVER_OK || t[i].status == DELIVER_DUPLICATE)
 			log_info(t[i].status == DELIVER_OK ? "delivered" : "duplicate",
 			         "from=%s rcpt=%s size=%zu mailbox=%lld uid=%u", log_q(sender),

@@ -7,14 +7,16 @@
  */
 #include "lmtpd.h"
 
-#include "service/service.h"
 #include "service/notify.h"
+#include "service/service.h"
+#include "store/db.h"
 
 #include <stddef.h>
 
 static int lmtpd_post_init(struct service_context *ctx, const char **error_r)
 {
 	notify_configure(ctx->config);
+	store_on_change(notify_changed); /* every committed change is announced */
 	ctx->data = lmtpd_new(ctx->config, error_r);
 	return ctx->data ? 0 : -1;
 }

@@ -177,7 +177,7 @@ int imap_arg_get_list_pattern(const struct imap_arg *a, bool utf8, struct arena 
 		return -1;
 	}
 	if (imap_args_decode_name(s, len, utf8, arena, pattern_r, len_r, error_r) < 0)
-		return -1;
+		return 1;
 	for (size_t i = 0; i < *len_r; i++) {
 		unsigned char c = (unsigned char)(*pattern_r)[i];
 		if (c < 0x20 || c == 0x7f) {
@@ -191,7 +191,8 @@ int imap_arg_get_list_pattern(const struct imap_arg *a, bool utf8, struct arena 
 static int imap_args_add_flag(const struct imap_arg *a, struct arena *arena,
                               struct imap_flag_set *set, unsigned *cap, const char **error_r)
 {
-	if (a->type != IMAP_ARG_ATOM) {
+	/* NIL is an atom like any other here: the keyword "NIL" (RFC 9051 flag-keyword). */
+	if (a->type != IMAP_ARG_ATOM && a->type != IMAP_ARG_NIL) {
 		*error_r = "Invalid flag";
 		return -1;
 	}

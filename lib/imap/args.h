@@ -68,6 +68,10 @@ int imap_arg_get_mailbox(const struct imap_arg *a, bool utf8, struct arena *aren
  * A LIST/LSUB pattern (list-mailbox): an astring that may also be an atom with
  * the wildcards % and *, decoded like a mailbox name; may be empty; only the
  * character rules of the name check apply (no control characters, valid UTF-8).
+ * 0 when decoded; 1 when the pattern is well-framed but not valid modified UTF-7
+ * (or UTF-8): it names no mailbox, so LIST matches nothing (RFC 3501 6.3.8 leaves
+ * it to the server; a BAD would break clients that probe odd names); -1 with
+ * *error_r when it is not a pattern at all.
  */
 int imap_arg_get_list_pattern(const struct imap_arg *a, bool utf8, struct arena *arena,
                               const char **pattern_r, size_t *len_r, const char **error_r);

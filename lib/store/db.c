@@ -73,6 +73,7 @@ void db_close(struct db **dbp)
 	if (db->conn)
 		PQfinish(db->conn);
 	XFREE(db->conninfo);
+	XFREE(db->changes);
 	XFREE(*dbp);
 }
 

@@ -9,8 +9,19 @@
 #ifndef CAIRN_STORE_DB_H
 #define CAIRN_STORE_DB_H
 
+#include <stdint.h>
+
 struct buf;
 struct db;
+
+/*
+ * Called after every committed change of a mailbox's contents or name (flags,
+ * expunges, deliveries, copies, renames, deletion), once per mailbox and commit, with
+ * the highest mod-sequence the commit reached there (0 when not known).  Every writer
+ * goes through lib/store, so announcing here (the daemons pass notify_changed) means
+ * no writer can forget to.  Process-wide; NULL (the default) announces nothing.
+ */
+void store_on_change(void (*hook)(int64_t mailbox_id, uint64_t modseq));
 
 /*
  * Connect with a libpq conninfo string ("host=/path dbname=cairn ..."), with

@@ -23,6 +23,7 @@
 #include "blob.h"
 #include "message.h"
 #include "store-private.h"
+#include "store-util.h"
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -593,5 +594,10 @@ int deliver_message_opts(struct deliver *d, const void *msg, size_t len,
 		return -1;
 	int r = deliver_results(d, &c, res, targets, n, error_r);
 	PQclear(res);
-	return r == 0 ? deliver_check_blob(d, &c, targets, n, error_r) : -1;
+	if (r < 0 || deliver_check_blob(d, &c, targets, n, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) /* committed: announce */
+		if (targets[i].status == DELIVER_OK)
+			store_changed(d->db, targets[i].mailbox_id, (uint64_t)targets[i].modseq);
+	return 0;
 }

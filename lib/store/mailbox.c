@@ -300,9 +300,10 @@ int mailbox_delete(struct db *db, int64_t owner_id, const char *name, const char
 		     db_cmd(db, "DELETE FROM acl WHERE mailbox_id = $1::bigint", 1, params,
 		            error_r) < 0))
 			r = STORE_EDB;
-		if (r == 0)
+		if (r == 0) {
+			store_changed(db, info.id, 0);
 			r = store_commit(db, error_r);
-		else
+		} else
 			store_rollback(db);
 	}
 	arena_free(&a);
@@ -334,8 +335,11 @@ static int mailbox_rename_inbox(struct db *db, const struct mailbox_info *inbox,
 	int r = PQntuples(res) == 0
 	                ? store_fail(STORE_EEXISTS, error_r, "mailbox %s already exists", new_name)
 	                : 0;
-	if (r == 0)
+	if (r == 0) {
 		store_i64(newbuf, store_get_i64(res, 0, 0));
+		store_changed(db, inbox->id, 0);
+		store_changed(db, store_get_i64(res, 0, 0), 0);
+	}
 	PQclear(res);
 	/* The moved UIDs become expunges of INBOX at a new MODSEQ: sessions see them go. */
 	if (r == 0 &&
@@ -358,7 +362,9 @@ static int mailbox_rename_inbox(struct db *db, const struct mailbox_info *inbox,
 	return r;
 }
 
-/* Inside a transaction: rename old and its inferiors to new. */
+/* Inside a transaction: rename old and its inferiors to new.  old itself may be an
+ * implied parent (only "old/x" exists): its inferiors move all the same (RFC 9051
+ * 6.3.6); ENOTFOUND only when there is neither old nor an inferior. */
 static int mailbox_rename_tree(struct db *db, int64_t owner_id, const char *old_name,
                                const char *new_name, const char **error_r)
 {
@@ -368,7 +374,7 @@ static int mailbox_rename_tree(struct db *db, int64_t owner_id, const char *old_
 	"owner_id = $1::bigint AND deleted_at IS NULL AND (name = $2 OR "                          \
 	"left(name, length($2) + 1) = $2 || '/')"
 	PGresult *res = db_exec(db,
-	                        "SELECT count(*) FILTER (WHERE name = $2), (SELECT min(name) FROM "
+	                        "SELECT count(*), (SELECT min(name) FROM "
 	                        "mailboxes WHERE owner_id = $1::bigint AND deleted_at IS NULL AND "
 	                        "name IN (SELECT $3 || substr(t.name, length($2) + 1) FROM "
 	                        "mailboxes t WHERE t." MAILBOX_TREE ")) FROM (SELECT name FROM "
@@ -383,12 +389,18 @@ static int mailbox_rename_tree(struct db *db, int64_t owner_id, const char *old_
 		r = store_fail(STORE_EEXISTS, error_r, "mailbox %s already exists",
 		               PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if (r == 0 && db_cmd(db,
-	                     "UPDATE mailboxes SET name = $3 || substr(name, length($2) + 1) "
-	                     "WHERE " MAILBOX_TREE,
-	                     3, params, error_r) < 0)
-		r = STORE_EDB;
-	return r;
+	if (r != 0)
+		return r;
+	res = db_exec(db,
+	              "UPDATE mailboxes SET name = $3 || substr(name, length($2) + 1) "
+	              "WHERE " MAILBOX_TREE " RETURNING id",
+	              3, params, error_r);
+	if (res == NULL)
+		return STORE_EDB;
+	for (int i = 0; i < PQntuples(res); i++)
+		store_changed(db, store_get_i64(res, i, 0), 0);
+	PQclear(res);
+	return 0;
 #undef MAILBOX_TREE
 }
 

@@ -148,6 +148,8 @@ int mailbox_msgs_expunge(struct db *db, int64_t mailbox_id, const struct mailbox
 	if (r == 0 && (quota_charge(db, owner, -mv.bytes, -(int64_t)mv.n, error_r) < 0 ||
 	               mailbox_blob_refs(db, mv.shas, -1, error_r) < 0))
 		r = STORE_EDB;
+	if (r == 0)
+		store_changed(db, mailbox_id, 0);
 	if (r == 0 && (r = store_commit(db, error_r)) == 0) {
 		*uids_r = mv.uids;
 		*n_r = mv.n;
@@ -305,6 +307,11 @@ int mailbox_msgs_copy(struct db *db, int64_t src_id, int64_t dst_id,
 	if (r == 0 && res_r->n == 0) {
 		store_rollback(db);
 		return 0;
+	}
+	if (r == 0) {
+		store_changed(db, dst_id, 0);
+		if (move)
+			store_changed(db, src_id, 0);
 	}
 	if (r == 0 && (r = store_commit(db, error_r)) == 0)
 		return 0;

@@ -16,6 +16,7 @@
 #include "base/buf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mailbox_uid_ranges_params(const struct mailbox_uid_ranges *uids, struct arena *arena,
@@ -374,8 +375,10 @@ int mailbox_msgs_store_cond(struct db *db, int64_t mailbox_id, int64_t seen_acco
 	}
 	if (r == 0)
 		r = mailbox_store_result(db, p, &changed, arena, changed_r, n_r, error_r);
-	if (r == 0)
+	if (r == 0) {
+		store_changed(db, mailbox_id, strtoull(modseq, NULL, 10));
 		return store_commit(db, error_r);
+	}
 	store_rollback(db);
 	return r;
 }

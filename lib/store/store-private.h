@@ -13,6 +13,13 @@ struct db {
 	PGconn *conn;
 	char *conninfo;
 	unsigned prepared_gen; /* bumped on reconnect: prepared statements are gone */
+	struct store_change *changes; /* announced when the open transaction commits */
+	size_t n_changes, cap_changes;
+};
+
+struct store_change {
+	int64_t mailbox_id;
+	uint64_t modseq;
 };
 
 /* Last libpq error of db as one line (static buffer). */

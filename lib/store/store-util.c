@@ -4,6 +4,8 @@
  */
 #include "store-util.h"
 
+#include "base/xalloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +32,46 @@ int store_fail(int code, const char **error_r, const char *fmt, ...)
 	return code;
 }
 
+static void (*store_change_hook)(int64_t mailbox_id, uint64_t modseq);
+
+void store_on_change(void (*hook)(int64_t mailbox_id, uint64_t modseq))
+{
+	store_change_hook = hook;
+}
+
+void store_changed(struct db *db, int64_t mailbox_id, uint64_t modseq)
+{
+	if (store_change_hook == NULL || mailbox_id <= 0)
+		return;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		store_change_hook(mailbox_id, modseq);
+		return;
+	}
+	for (size_t i = 0; i < db->n_changes; i++) {
+		if (db->changes[i].mailbox_id == mailbox_id) {
+			if (modseq > db->changes[i].modseq)
+				db->changes[i].modseq = modseq;
+			return;
+		}
+	}
+	if (db->n_changes == db->cap_changes) {
+		db->cap_changes = db->cap_changes ? db->cap_changes * 2 : 8;
+		db->changes = xrealloc(db->changes, db->cap_changes * sizeof(*db->changes));
+	}
+	db->changes[db->n_changes++] = (struct store_change){mailbox_id, modseq};
+}
+
+/* After COMMIT (announce) or ROLLBACK (forget). */
+static void store_changes_end(struct db *db, int committed)
+{
+	for (size_t i = 0; committed && store_change_hook && i < db->n_changes; i++)
+		store_change_hook(db->changes[i].mailbox_id, db->changes[i].modseq);
+	db->n_changes = 0;
+}
+
 int store_begin(struct db *db, const char **error_r)
 {
+	db->n_changes = 0;
 	return db_cmd(db, "BEGIN", 0, NULL, error_r) < 0 ? STORE_EDB : 0;
 }
 
@@ -41,11 +81,13 @@ int store_commit(struct db *db, const char **error_r)
 		store_rollback(db);
 		return STORE_EDB;
 	}
+	store_changes_end(db, 1);
 	return 0;
 }
 
 void store_rollback(struct db *db)
 {
+	store_changes_end(db, 0);
 	/* Not db_cmd: that would overwrite the caller's error text in the shared buffer. */
 	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(db->conn, "ROLLBACK"));

@@ -17,10 +17,16 @@ const char *store_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 
 int store_fail(int code, const char **error_r, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
-/* BEGIN / COMMIT; rollback ignores errors (the connection may be gone). */
+/* BEGIN / COMMIT; rollback ignores errors (the connection may be gone).  A commit
+ * announces the changes recorded with store_changed; a rollback forgets them. */
 int store_begin(struct db *db, const char **error_r);
 int store_commit(struct db *db, const char **error_r);
 void store_rollback(struct db *db);
+
+/* Mailbox mailbox_id changed (up to modseq, 0: unknown): announced to the hook of
+ * store_on_change at the commit of the open transaction, or at once outside one (the
+ * statement that changed it has committed). */
+void store_changed(struct db *db, int64_t mailbox_id, uint64_t modseq);
 
 /* Decimal text of v in buf (at least 24 bytes); returns buf. */
 char *store_i64(char *buf, int64_t v);

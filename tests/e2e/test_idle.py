@@ -166,6 +166,27 @@ class IdleTest(unittest.TestCase):
         self.assertEqual(wait_line(a, b"EXISTS", PUSH_BOUND), b"* 1 EXISTS")
         done(self, a)
 
+    def test_every_writer_pushes(self):
+        # Announced by lib/store at commit, so writers that never called notify
+        # themselves push too: FETCH's implicit \Seen, RENAME INBOX (its messages
+        # leave INBOX), MOVE out of the watched mailbox.
+        login = self.user()
+        a, b = self.session(login), self.session(login)
+        for i in (5, 6, 7):
+            b.ok("APPEND INBOX", message(i))
+        a.ok("SELECT INBOX")
+        b.ok("SELECT INBOX")
+        start_idle(a)
+        b.ok("FETCH 1 BODY[]")
+        line = wait_line(a, b"FETCH", PUSH_BOUND)
+        self.assertTrue(line.startswith(b"* 1 FETCH (") and b"\\Seen" in line, line)
+        b.ok("CREATE Moved")
+        b.ok("MOVE 3 Moved")
+        self.assertEqual(wait_line(a, b"EXPUNGE", PUSH_BOUND), b"* 3 EXPUNGE")
+        b.ok("RENAME INBOX Old-Inbox")
+        self.assertIn(wait_line(a, b"EXPUNGE", PUSH_BOUND), (b"* 1 EXPUNGE", b"* 2 EXPUNGE"))
+        done(self, a)
+
     def test_notifyd_restart(self):
         login = self.user()
         a = self.session(login)

@@ -198,6 +198,13 @@ static void test_list_pattern(void)
 	CU_ASSERT_STRING_EQUAL(pat, "a\\");
 	a = a->next;
 	CU_ASSERT_EQUAL(imap_arg_get_list_pattern(a, false, args_arena, &pat, &len, &err), -1);
+	/* Well framed but not modified UTF-7: names nothing (1), not an error. */
+	a = parse_args("t LIST \"\" !#$&'+,-.:;<=>?@^_`|[}%* &Jjo\r\n", 0);
+	CU_ASSERT_EQUAL(imap_arg_get_list_pattern(a, false, args_arena, &pat, &len, &err), 0);
+	a = a->next;
+	CU_ASSERT_EQUAL(imap_arg_get_list_pattern(a, false, args_arena, &pat, &len, &err), 1);
+	a = a->next;
+	CU_ASSERT_EQUAL(imap_arg_get_list_pattern(a, false, args_arena, &pat, &len, &err), 1);
 }
 
 static void test_flags_arg(void)
@@ -230,6 +237,16 @@ static void test_flags_arg(void)
 	CU_ASSERT_EQUAL(fs.system, IMAP_FLAG_DELETED | IMAP_FLAG_ANSWERED);
 	CU_ASSERT_EQUAL(fs.keyword_count, 1);
 	CU_ASSERT_EQUAL(imap_arg_get_flags(NULL, args_arena, &fs, &err), -1);
+	/* NIL is the keyword "NIL", bare or in a list. */
+	a = parse_args("t STORE 1 +FLAGS (nil \\Seen NIL)\r\n", 0);
+	CU_ASSERT_EQUAL(imap_arg_get_flags(a->next->next, args_arena, &fs, &err), 0);
+	CU_ASSERT_EQUAL(fs.keyword_count, 1);
+	CU_ASSERT_EQUAL(fs.system, IMAP_FLAG_SEEN);
+	CU_ASSERT_STRING_EQUAL(fs.keywords[0], "nil");
+	a = parse_args("t STORE 1 +FLAGS NIL\r\n", 0);
+	CU_ASSERT_EQUAL(imap_arg_get_flags(a->next->next, args_arena, &fs, &err), 0);
+	CU_ASSERT_EQUAL(fs.keyword_count, 1);
+	CU_ASSERT_STRING_EQUAL(fs.keywords[0], "NIL");
 }
 
 static void test_flag_helpers(void)

@@ -16,7 +16,6 @@
 #include "store/deliver.h"
 #include "store/keyword.h"
 #include "store/mailbox.h"
-#include "service/notify.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -106,8 +105,6 @@ static int ctl_import_one(struct ctl_import *im, struct buf *msg, const struct c
 	}
 	if (deliver_message_opts(im->deliver, msg->data, msg->len, &t, 1, &opts, &error) < 0)
 		return ctl_fail(CTL_UNAVAIL, "message %llu: %s", (unsigned long long)n, error);
-	if (t.status == DELIVER_OK)
-		notify_changed(im->mailbox_id, (uint64_t)t.modseq);
 	switch (t.status) {
 	case DELIVER_OK:
 	case DELIVER_DUPLICATE:

@@ -84,6 +84,7 @@ static void ctl_usage(FILE *out)
 static void ctl_load_config(struct ctl *ctl)
 {
 	const char *path = ctl->config_path ? ctl->config_path : getenv("CAIRN_CONF");
+	store_on_change(notify_changed); /* every committed change is announced */
 	if (path == NULL)
 		return;
 	const char *error;
