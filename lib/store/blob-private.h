@@ -21,6 +21,9 @@ struct blob_backend {
 	int (*stat)(void *ctx, const struct blob_id *id, uint64_t *size_r, const char **error_r);
 	int (*delete)(void *ctx, const struct blob_id *id, const char **error_r);
 	uint64_t (*fsync_count)(const void *ctx);
+	/* Call cb for every stored blob, any order; a non-zero cb result stops the walk and
+	 * is returned.  -1 with *error_r when the store cannot be listed. */
+	int (*list)(void *ctx, blob_list_cb cb, void *cb_ctx, const char **error_r);
 };
 
 extern const struct blob_backend blob_backend_fs;

@@ -131,3 +131,8 @@ uint64_t blob_fsync_count(const struct blob_store *store)
 {
 	return store->backend->fsync_count(store->ctx);
 }
+
+int blob_list(struct blob_store *store, blob_list_cb cb, void *ctx, const char **error_r)
+{
+	return store->backend->list(store->ctx, cb, ctx, error_r);
+}

@@ -79,4 +79,12 @@ int blob_delete(struct blob_store *store, const struct blob_id *id, const char *
 /* Number of fsync(2) calls this process made in blob_put (for benchmarks/tests). */
 uint64_t blob_fsync_count(const struct blob_store *store);
 
+/* Called by blob_list for each blob; non-zero stops the walk. */
+typedef int (*blob_list_cb)(void *ctx, const struct blob_id *id, uint64_t size);
+/*
+ * Call cb for every blob in the store (any backend; gc and verify find files without
+ * a database row this way).  0, cb's non-zero result, or -1 with *error_r.
+ */
+int blob_list(struct blob_store *store, blob_list_cb cb, void *ctx, const char **error_r);
+
 #endif

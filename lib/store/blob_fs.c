@@ -10,6 +10,8 @@
  * so several nodes can share one root.  On Linux the temp file is an unnamed
  * O_TMPFILE when the filesystem supports it, so a killed writer leaves nothing behind.
  *
+ * list() walks the two fan-out levels (gc and verify use it through blob_list).
+ *
  * Exports blob_backend_fs.
  */
 #include "blob-private.h"
@@ -17,6 +19,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -358,6 +361,79 @@ static uint64_t blob_fs_fsync_count(const void *ctx)
 	return ((const struct blob_fs *)ctx)->fsyncs;
 }
 
+static int blob_fs_hexdir(const char *name)
+{
+	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
+}
+
+/* Walk one DIR/ab/cd leaf directory. */
+static int blob_fs_list_leaf(const char *path, blob_list_cb cb, void *ctx)
+{
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return 0; /* vanished under us: nothing to report */
+	struct dirent *de;
+	struct buf file = BUF_INIT;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		struct blob_id id;
+		struct stat st;
+		if (blob_id_parse(de->d_name, &id) < 0)
+			continue;
+		buf_reset(&file);
+		buf_printf(&file, "%s/%s", path, de->d_name);
+		if (stat(buf_cstr(&file), &st) == 0 && S_ISREG(st.st_mode))
+			r = cb(ctx, &id, (uint64_t)st.st_size);
+	}
+	closedir(d);
+	buf_free(&file);
+	return r;
+}
+
+/* Walk DIR/ab: its cd leaves. */
+static int blob_fs_list_mid(const char *path, blob_list_cb cb, void *ctx)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	struct buf leaf = BUF_INIT;
+	int r = 0;
+	while (r == 0 && d && (de = readdir(d)) != NULL) {
+		if (!blob_fs_hexdir(de->d_name))
+			continue;
+		buf_reset(&leaf);
+		buf_printf(&leaf, "%s/%s", path, de->d_name);
+		r = blob_fs_list_leaf(buf_cstr(&leaf), cb, ctx);
+	}
+	if (d)
+		closedir(d);
+	buf_free(&leaf);
+	return r;
+}
+
+/* Every blob file: DIR/ab/cd/<hex>, skipping tmp/ and anything not named like a blob. */
+static int blob_fs_list(void *ctx, blob_list_cb cb, void *cb_ctx, const char **error_r)
+{
+	const struct blob_fs *fs = ctx;
+	DIR *top = opendir(fs->root);
+	if (top == NULL) {
+		*error_r = store_errorf("blob store %s: %s", fs->root, strerror(errno));
+		return -1;
+	}
+	struct dirent *de;
+	struct buf mid = BUF_INIT;
+	int r = 0;
+	while (r == 0 && (de = readdir(top)) != NULL) {
+		if (!blob_fs_hexdir(de->d_name))
+			continue;
+		buf_reset(&mid);
+		buf_printf(&mid, "%s/%s", fs->root, de->d_name);
+		r = blob_fs_list_mid(buf_cstr(&mid), cb, cb_ctx);
+	}
+	closedir(top);
+	buf_free(&mid);
+	return r;
+}
+
 const struct blob_backend blob_backend_fs = {
         .scheme = "fs",
         .open = blob_fs_open,
@@ -367,4 +443,5 @@ const struct blob_backend blob_backend_fs = {
         .stat = blob_fs_stat,
         .delete = blob_fs_delete,
         .fsync_count = blob_fs_fsync_count,
+        .list = blob_fs_list,
 };

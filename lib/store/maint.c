@@ -9,7 +9,6 @@
 #include "base/arena.h"
 #include "base/buf.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,82 +185,6 @@ int maint_blob_known(struct db *db, const unsigned char *sha256, int *known_r, c
 	*known_r = PQntuples(res) == 1;
 	PQclear(res);
 	return 0;
-}
-
-static int maint_hexdir(const char *name)
-{
-	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
-}
-
-/* Walk one DIR/ab/cd leaf directory. */
-static int maint_walk_leaf(const char *path, int (*cb)(void *, const struct blob_id *, uint64_t),
-                           void *ctx)
-{
-	DIR *d = opendir(path);
-	if (d == NULL)
-		return 0; /* vanished under us: nothing to report */
-	struct dirent *de;
-	struct buf file = BUF_INIT;
-	int r = 0;
-	while (r == 0 && (de = readdir(d)) != NULL) {
-		struct blob_id id;
-		struct stat st;
-		if (blob_id_parse(de->d_name, &id) < 0)
-			continue;
-		buf_reset(&file);
-		buf_printf(&file, "%s/%s", path, de->d_name);
-		if (stat(buf_cstr(&file), &st) == 0 && S_ISREG(st.st_mode))
-			r = cb(ctx, &id, (uint64_t)st.st_size);
-	}
-	closedir(d);
-	buf_free(&file);
-	return r;
-}
-
-/* Walk DIR/ab: its cd leaves. */
-static int maint_walk_mid(const char *path, int (*cb)(void *, const struct blob_id *, uint64_t),
-                          void *ctx)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	struct buf leaf = BUF_INIT;
-	int r = 0;
-	while (r == 0 && d && (de = readdir(d)) != NULL) {
-		if (!maint_hexdir(de->d_name))
-			continue;
-		buf_reset(&leaf);
-		buf_printf(&leaf, "%s/%s", path, de->d_name);
-		r = maint_walk_leaf(buf_cstr(&leaf), cb, ctx);
-	}
-	if (d)
-		closedir(d);
-	buf_free(&leaf);
-	return r;
-}
-
-int maint_walk_files(const char *location,
-                     int (*cb)(void *ctx, const struct blob_id *id, uint64_t size), void *ctx,
-                     const char **error_r)
-{
-	const char *root = strncmp(location, "fs:", 3) == 0 ? location + 3 : location;
-	DIR *top = opendir(root);
-	if (top == NULL) {
-		*error_r = store_errorf("blob store %s: %s", root, strerror(errno));
-		return STORE_EDB;
-	}
-	struct dirent *de;
-	struct buf mid = BUF_INIT;
-	int r = 0;
-	while (r == 0 && (de = readdir(top)) != NULL) {
-		if (!maint_hexdir(de->d_name))
-			continue;
-		buf_reset(&mid);
-		buf_printf(&mid, "%s/%s", root, de->d_name);
-		r = maint_walk_mid(buf_cstr(&mid), cb, ctx);
-	}
-	closedir(top);
-	buf_free(&mid);
-	return r;
 }
 
 int maint_adopt_orphan(struct db *db, const struct blob_id *id, uint64_t size, int *adopted_r,

@@ -63,13 +63,6 @@ int maint_blob_known(struct db *db, const unsigned char *sha256, int *known_r,
                      const char **error_r);
 
 /*
- * Call cb for every blob file under the directory store at location ("DIR" or
- * "fs:DIR", layout DIR/ab/cd/<sha256 hex>, DESIGN 3); cb returning -1 stops the walk.
- */
-int maint_walk_files(const char *location,
-                     int (*cb)(void *ctx, const struct blob_id *id, uint64_t size), void *ctx,
-                     const char **error_r);
-/*
  * Give a file without a blobs row (a delivery that died before its commit) a row
  * with refcount 0: normal GC then removes it after the grace period, under the row
  * lock, so a delivery that reuses the file in between is safe.  *adopted_r = 1 when

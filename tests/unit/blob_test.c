@@ -1,6 +1,6 @@
 /*
  * blob_test.c - the directory blob store: naming, layout, durability protocol
- * (temp + link + EEXIST), byte-range reads, damaged-copy repair, concurrency.
+ * (temp + link + EEXIST), byte-range reads, damaged-copy repair, concurrency, list().
  */
 #include "unit.h"
 
@@ -200,6 +200,57 @@ static void test_missing_and_delete(void)
 	blob_store_close(&st);
 }
 
+struct list_seen {
+	struct blob_id ids[8];
+	uint64_t sizes[8];
+	int n, stop_after;
+};
+
+static int list_cb(void *ctx, const struct blob_id *id, uint64_t size)
+{
+	struct list_seen *seen = ctx;
+	if (seen->n < 8) {
+		seen->ids[seen->n] = *id;
+		seen->sizes[seen->n] = size;
+	}
+	seen->n++;
+	return seen->stop_after && seen->n >= seen->stop_after ? 7 : 0;
+}
+
+static void test_list(void)
+{
+	char root[300], junk[400];
+	const char *error = NULL;
+	snprintf(root, sizeof(root), "%s/list", blob_root);
+	struct blob_store *st = blob_store_open(root, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct list_seen seen = {0};
+	CU_ASSERT_EQUAL(blob_list(st, list_cb, &seen, &error), 0);
+	CU_ASSERT_EQUAL(seen.n, 0);
+	struct blob_id a, b;
+	CU_ASSERT_EQUAL(blob_put(st, "first", 5, &a, &error), 0);
+	CU_ASSERT_EQUAL(blob_put(st, "second!", 7, &b, &error), 0);
+	/* Not blobs: a stray file in a fan-out directory and one at the top. */
+	char hex[BLOB_HEX_LEN + 1];
+	blob_id_hex(&a, hex);
+	snprintf(junk, sizeof(junk), "%s/%.2s/%.2s/not-a-blob", root, hex, hex + 2);
+	FILE *f = fopen(junk, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	CU_ASSERT_EQUAL(blob_list(st, list_cb, &seen, &error), 0);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 2);
+	int a_at = memcmp(seen.ids[0].sha256, a.sha256, BLOB_ID_LEN) == 0 ? 0 : 1;
+	CU_ASSERT(memcmp(seen.ids[a_at].sha256, a.sha256, BLOB_ID_LEN) == 0);
+	CU_ASSERT(memcmp(seen.ids[1 - a_at].sha256, b.sha256, BLOB_ID_LEN) == 0);
+	CU_ASSERT_EQUAL(seen.sizes[a_at], 5);
+	CU_ASSERT_EQUAL(seen.sizes[1 - a_at], 7);
+	/* A callback's non-zero result stops the walk and is returned. */
+	struct list_seen stop = {.stop_after = 1};
+	CU_ASSERT_EQUAL(blob_list(st, list_cb, &stop, &error), 7);
+	CU_ASSERT_EQUAL(stop.n, 1);
+	blob_store_close(&st);
+}
+
 static void test_bad_root(void)
 {
 	const char *error = NULL;
@@ -261,6 +312,7 @@ static const struct unit_test blob_tests[] = {
         {"put_created", test_put_created},
         {"missing_and_delete", test_missing_and_delete},
         {"bad_root", test_bad_root},
+        {"list", test_list},
         {"concurrent_same_blob", test_concurrent_same_blob},
         {"new_entries_take_root_owner", test_new_entries_take_root_owner},
         {NULL, NULL},

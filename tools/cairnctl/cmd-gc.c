@@ -81,7 +81,7 @@ static int ctl_gc(struct ctl *ctl, int argc, char **argv)
 	struct maint_stats st;
 	const char *error;
 	uint64_t removed = 0;
-	int r = maint_walk_files(ctl->blob_root, ctl_gc_adopt, &w, &error);
+	int r = blob_list(blobs, ctl_gc_adopt, &w, &error);
 	if (w.failed)
 		r = STORE_EDB, error = w.error;
 	if (r == 0)

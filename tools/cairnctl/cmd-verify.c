@@ -167,8 +167,7 @@ static int ctl_verify(struct ctl *ctl, int argc, char **argv)
 	v.fixed += v.repair ? (uint64_t)rowless : 0;
 	if (r == 0)
 		r = ctl_verify_rows(&v, &p);
-	if (r == 0 && (r = maint_walk_files(ctl->blob_root, ctl_verify_file, &v, &v.error)) == 0 &&
-	    v.failed)
+	if (r == 0 && (r = blob_list(v.blobs, ctl_verify_file, &v, &v.error)) == 0 && v.failed)
 		r = -1;
 	ctl_progress_end(&p);
 	int code =
