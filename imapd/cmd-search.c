@@ -95,11 +95,7 @@ static const struct {
         {"UNDRAFT", SEARCH_FLAGS_UNSET, MAILBOX_FLAG_DRAFT},
         {"UNFLAGGED", SEARCH_FLAGS_UNSET, MAILBOX_FLAG_FLAGGED},
         {"UNSEEN", SEARCH_FLAGS_UNSET, MAILBOX_FLAG_SEEN},
-        /* No message is \Recent in cairn (the flag is gone in IMAP4rev2). */
         {"ALL", SEARCH_ALL, 0},
-        {"OLD", SEARCH_ALL, 0},
-        {"NEW", SEARCH_NONE, 0},
-        {"RECENT", SEARCH_NONE, 0},
 };
 
 static const struct {
@@ -242,6 +238,30 @@ missing:
 	return NULL;
 }
 
+/*
+ * RECENT, NEW (RECENT UNSEEN) and OLD (NOT RECENT): \Recent is the session's, so
+ * these are the view's recent UIDs (none under IMAP4rev2, RFC 9051 dropped it).
+ */
+static struct search_key *search_recent(struct search_parse *p, const char *name)
+{
+	bool new = strcasecmp(name, "NEW") == 0, old = strcasecmp(name, "OLD") == 0;
+	if (!new && !old && strcasecmp(name, "RECENT") != 0)
+		return NULL;
+	struct search_key *k = search_new(p, SEARCH_UIDS);
+	mailbox_view_recent_ranges(p->cmd->s->view, p->cmd->pool, &k->ranges);
+	if (k->ranges.n == 0)
+		k->type = old ? SEARCH_ALL : SEARCH_NONE;
+	if (k->ranges.n == 0 || (!new && !old))
+		return k;
+	struct search_key *outer = search_new(p, new ? SEARCH_AND : SEARCH_NOT);
+	outer->children = k;
+	if (new) {
+		k->next = search_new(p, SEARCH_FLAGS_UNSET);
+		k->next->mask = MAILBOX_FLAG_SEEN;
+	}
+	return outer;
+}
+
 /* A flag key, a key with one argument, or a sequence set; NULL with p->error. */
 static struct search_key *search_simple(struct search_parse *p, const char *name,
                                         const struct imap_arg **argp)
@@ -255,6 +275,10 @@ static struct search_key *search_simple(struct search_parse *p, const char *name
 			*argp = a->next;
 			return k;
 		}
+	}
+	if ((k = search_recent(p, name)) != NULL) {
+		*argp = a->next;
+		return k;
 	}
 	if (strcasecmp(name, "MODSEQ") == 0)
 		return search_modseq(p, argp);

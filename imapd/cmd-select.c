@@ -4,7 +4,9 @@
  * Reads one consistent snapshot of the mailbox (mailbox_sync_open), builds the
  * session's view from it and answers FLAGS, PERMANENTFLAGS, EXISTS, (RECENT and
  * the first unseen message under IMAP4rev1), UIDVALIDITY, UIDNEXT and
- * HIGHESTMODSEQ, then READ-WRITE or READ-ONLY.
+ * HIGHESTMODSEQ, then READ-WRITE or READ-ONLY.  A read-write SELECT under
+ * IMAP4rev1 claims the mailbox's new messages as \Recent for this session
+ * (cluster-wide, mailbox_sync.h); EXAMINE shows them without claiming.
  *
  * RFC 7162: "(CONDSTORE)" enables CONDSTORE; "(QRESYNC (uidvalidity modseq
  * [known-uids [seq-match]]))" (after ENABLE QRESYNC) adds, when the UIDVALIDITY
@@ -152,7 +154,8 @@ static void select_changed(const struct mailbox_view *v, const struct select_par
 		if (m->modseq <= p->modseq || (p->has_known && !seqset_contains(&p->known, m->uid)))
 			continue;
 		buf_printf(out, "* %zu FETCH (UID %u FLAGS ", i + 1, m->uid);
-		mailbox_view_format_flags(v, m->flags, m->keywords, m->n_keywords, out);
+		mailbox_view_format_flags(v, mailbox_view_msg_flags(v, m), m->keywords,
+		                          m->n_keywords, out);
 		buf_printf(out, " MODSEQ (%llu))\r\n", (unsigned long long)m->modseq);
 	}
 }
@@ -181,7 +184,7 @@ static void select_write(struct command_ctx *cmd, const struct mailbox_view *v)
 	mailbox_view_write_flags(v, &out);
 	buf_printf(&out, "* %zu EXISTS\r\n", v->count);
 	if (!session_rev2(s)) {
-		buf_append_str(&out, "* 0 RECENT\r\n");
+		buf_printf(&out, "* %zu RECENT\r\n", mailbox_view_recent_count(v));
 		for (size_t i = 0; i < v->count; i++) {
 			if ((v->msgs[i].flags & MAILBOX_FLAG_SEEN) == 0) {
 				buf_printf(&out, "* OK [UNSEEN %zu] First unseen\r\n", i + 1);
@@ -203,6 +206,17 @@ static void select_write(struct command_ctx *cmd, const struct mailbox_view *v)
 		buf_append_str(&out, "\r\n");
 	}
 	msg_write(s, &out);
+}
+
+/*
+ * EXAMINE, or none of the rights that change anything: READ-ONLY.  A read-write
+ * SELECT under IMAP4rev1 claims \Recent (the rule of mailbox_view_claims_recent,
+ * applied before there is a view).
+ */
+static bool select_readonly(bool examine, unsigned rights)
+{
+	unsigned writable = ACL_SEEN | ACL_WRITE | ACL_DELETE_MSG | ACL_EXPUNGE | ACL_INSERT;
+	return examine || (rights & writable) == 0;
 }
 
 void cmd_select(struct command_ctx *cmd)
@@ -234,13 +248,13 @@ void cmd_select(struct command_ctx *cmd)
 		return;
 	struct mailbox_sync_state st;
 	const char *error;
-	int r = mailbox_sync_open(s->db, mb.id, mb.seen_account, cmd->pool, &st, &error);
+	bool readonly = select_readonly(examine, mb.rights);
+	int r = mailbox_sync_open(s->db, mb.id, mb.seen_account, !readonly && !session_rev2(s),
+	                          cmd->pool, &st, &error);
 	if (r < 0) {
 		reply_store_error(cmd, r, error);
 		return;
 	}
-	unsigned writable = ACL_SEEN | ACL_WRITE | ACL_DELETE_MSG | ACL_EXPUNGE | ACL_INSERT;
-	bool readonly = examine || (mb.rights & writable) == 0;
 	struct mailbox_view *v =
 	        mailbox_view_new(&st, mb.name, mb.seen_account, readonly, mb.rights);
 	if (select_keywords(s, v, &st, &error) < 0) {

@@ -1,9 +1,11 @@
 /*
  * cmd-status.c - STATUS mailbox (items) (RFC 9051 6.3.11): MESSAGES UIDNEXT
- * UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ (RFC 7162), and RECENT (always 0: cairn keeps no \Recent)
- * for IMAP4rev1 clients.  Counters come from the mailbox row, so STATUS never
- * scans messages, except UNSEEN on another user's mailbox (\Seen is per user there)
- * and DELETED-STORAGE (RFC 9208 4.2, required with QUOTA=RES-STORAGE).
+ * UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ (RFC 7162), and RECENT (RFC 3501:
+ * the messages no session has claimed as \Recent yet; STATUS never claims).
+ * Counters come from the mailbox row, so STATUS never scans messages, except
+ * UNSEEN on another user's mailbox (\Seen is per user there), RECENT (an index
+ * range count of the unclaimed UIDs) and DELETED-STORAGE (RFC 9208 4.2, required
+ * with QUOTA=RES-STORAGE).
  * Exports status_items_parse / status_write for LIST RETURN (STATUS ...).
  */
 #include "imapd/commands.h"
@@ -16,6 +18,7 @@
 #include "imap/quote.h"
 #include "store/acl.h"
 #include "store/mailbox.h"
+#include "store/mailbox_sync.h"
 #include "store/quota.h"
 
 #include <string.h>
@@ -48,7 +51,7 @@ static int64_t status_value(struct command_ctx *cmd, const struct ns_mailbox *mb
 {
 	const struct mailbox_info *i = &mb->info;
 	const char *error;
-	int64_t unseen = i->unseen, bytes = 0;
+	int64_t unseen = i->unseen, bytes = 0, recent = 0;
 	switch (item) {
 	case 0:
 		return i->messages;
@@ -65,6 +68,10 @@ static int64_t status_value(struct command_ctx *cmd, const struct ns_mailbox *mb
 		return i->deleted;
 	case 5:
 		return i->size;
+	case 6:
+		if (mailbox_recent_unclaimed(cmd->s->db, i->id, &recent, &error) < 0)
+			*failed_r = 1;
+		return recent;
 	case 7: /* RFC 7162 3.1.2.1; asking for it enables CONDSTORE (3.1) */
 		cmd->s->enabled |= SESSION_ENABLED_CONDSTORE;
 		return (int64_t)i->highestmodseq;

@@ -167,8 +167,8 @@ static void store_write_flags(struct command_ctx *cmd, const struct store_args *
 			buf_printf(out, "* %zu FETCH (", i + 1);
 			if (!a->silent) {
 				buf_append_str(out, "FLAGS ");
-				mailbox_view_format_flags(v, m->flags, m->keywords, m->n_keywords,
-				                          out);
+				mailbox_view_format_flags(v, mailbox_view_msg_flags(v, m),
+				                          m->keywords, m->n_keywords, out);
 				buf_append_char(out, ' ');
 			}
 			if (cmd->uid)

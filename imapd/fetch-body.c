@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/conn.h"
 #include "base/log.h"
+#include "imap/flags.h"
 #include "imap/imap_date.h"
 #include "imap/section.h"
 #include "store/blob.h"
@@ -155,7 +156,10 @@ static void fetch_write_meta(struct command_ctx *cmd, const struct fetch_req *re
 	}
 	if ((req->items & FETCH_FLAGS) || with_flags) {
 		buf_printf(out, "%sFLAGS ", sep);
-		mailbox_view_format_flags(v, row->m.flags, row->m.keywords, row->m.n_keywords, out);
+		mailbox_view_format_flags(v,
+		                          (row->m.flags & IMAP_FLAGS_STORED) |
+		                                  mailbox_view_recent_flag(v, row->m.uid),
+		                          row->m.keywords, row->m.n_keywords, out);
 		sep = " ";
 	}
 	/* Under CONDSTORE a flag change (FETCH of a non-PEEK body) carries MODSEQ too. */

@@ -6,7 +6,14 @@
  * unknown keywords appeared (clients want it before a FETCH names them), then the
  * expunges (highest sequence number first, so every number sent is still right
  * when the client reads it), then FETCH FLAGS of changed messages with their
- * post-expunge numbers, then EXISTS for new messages.
+ * post-expunge numbers, then EXISTS for new messages (and RECENT, under
+ * IMAP4rev1: RFC 3501 7.3.2 wants it whenever the number changes; it goes with
+ * every EXISTS, as other servers do).
+ *
+ * \Recent: the store returns with the snapshot and with every change list the
+ * recent mark of this session (mailbox_sync.h); new messages above it are
+ * \Recent here.  The claim itself (read-write IMAP4rev1 views) is made by the
+ * store in the same statement as the change list.
  */
 #include "imapd/mailbox-view.h"
 
@@ -39,7 +46,7 @@ static void view_set_keywords(struct mailbox_view_msg *m, const int64_t *kw, siz
 	}
 }
 
-static void view_append(struct mailbox_view *v, const struct mailbox_sync_msg *m)
+static void view_append(struct mailbox_view *v, const struct mailbox_sync_msg *m, bool recent)
 {
 	if (v->count == v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 64;
@@ -50,6 +57,7 @@ static void view_append(struct mailbox_view *v, const struct mailbox_sync_msg *m
 	vm->uid = m->uid;
 	vm->flags = m->flags;
 	vm->modseq = m->modseq;
+	vm->recent = recent;
 	view_set_keywords(vm, m->keywords, m->n_keywords);
 }
 
@@ -69,7 +77,7 @@ struct mailbox_view *mailbox_view_new(const struct mailbox_sync_state *st, const
 	v->cap = st->count > 0 ? st->count : 16;
 	v->msgs = xmalloc(v->cap * sizeof(*v->msgs));
 	for (size_t i = 0; i < st->count; i++)
-		view_append(v, &st->msgs[i]);
+		view_append(v, &st->msgs[i], st->msgs[i].uid > st->recent_uid);
 	return v;
 }
 
@@ -206,7 +214,7 @@ void mailbox_view_format_flags(const struct mailbox_view *v, unsigned flags, con
 		if (name != NULL)
 			names[n++] = name;
 	}
-	imap_flags_format(flags & IMAP_FLAGS_STORED, names, n, out);
+	imap_flags_format(flags & (IMAP_FLAGS_STORED | IMAP_FLAG_RECENT), names, n, out);
 }
 
 /* The system flags this session may change, by its rights (RFC 4314 s, t, w). */
@@ -302,6 +310,53 @@ void mailbox_view_set_modes(struct mailbox_view *v, unsigned enabled)
 {
 	v->condstore = (enabled & SESSION_ENABLED_CONDSTORE) != 0;
 	v->qresync = (enabled & SESSION_ENABLED_QRESYNC) != 0;
+	v->rev2 = (enabled & SESSION_ENABLED_IMAP4REV2) != 0;
+}
+
+bool mailbox_view_claims_recent(const struct mailbox_view *v)
+{
+	return !v->readonly && !v->rev2;
+}
+
+unsigned mailbox_view_msg_flags(const struct mailbox_view *v, const struct mailbox_view_msg *m)
+{
+	return (m->flags & IMAP_FLAGS_STORED) | (m->recent && !v->rev2 ? IMAP_FLAG_RECENT : 0);
+}
+
+unsigned mailbox_view_recent_flag(const struct mailbox_view *v, uint32_t uid)
+{
+	uint32_t seq = mailbox_view_seq(v, uid);
+	return seq != 0 && v->msgs[seq - 1].recent && !v->rev2 ? IMAP_FLAG_RECENT : 0;
+}
+
+size_t mailbox_view_recent_count(const struct mailbox_view *v)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->count; i++)
+		n += v->msgs[i].recent;
+	return n;
+}
+
+void mailbox_view_recent_ranges(const struct mailbox_view *v, struct arena *arena,
+                                struct mailbox_uid_ranges *ranges_r)
+{
+	/* A run of recent messages in the view is one UID range: no other UID between. */
+	size_t runs = 0;
+	for (size_t i = 0; !v->rev2 && i < v->count; i++)
+		runs += v->msgs[i].recent && (i == 0 || !v->msgs[i - 1].recent);
+	uint32_t *lo = arena_alloc(arena, (runs + 1) * sizeof(*lo));
+	uint32_t *hi = arena_alloc(arena, (runs + 1) * sizeof(*hi));
+	size_t n = 0;
+	for (size_t i = 0; runs > 0 && i < v->count; i++) {
+		if (!v->msgs[i].recent)
+			continue;
+		if (i == 0 || !v->msgs[i - 1].recent)
+			lo[n++] = v->msgs[i].uid;
+		hi[n - 1] = v->msgs[i].uid;
+	}
+	ranges_r->lo = lo;
+	ranges_r->hi = hi;
+	ranges_r->n = n;
 }
 
 void mailbox_view_write_vanished(const uint32_t *uids, size_t n, bool earlier, struct buf *out)
@@ -397,7 +452,7 @@ static size_t view_sync_apply(struct mailbox_view *v, const struct mailbox_sync_
 		const struct mailbox_sync_msg *m = &d->changed[i];
 		uint32_t last = v->count ? v->msgs[v->count - 1].uid : 0;
 		if (m->uid > last) {
-			view_append(v, m);
+			view_append(v, m, m->uid > d->recent_uid);
 			continue;
 		}
 		uint32_t seq = mailbox_view_seq(v, m->uid);
@@ -424,7 +479,8 @@ static void view_write_fetches(const struct mailbox_view *v, const struct buf *f
 			continue;
 		const struct mailbox_view_msg *vm = &v->msgs[seq - 1];
 		buf_printf(out, "* %u FETCH (UID %u FLAGS ", seq, uid);
-		mailbox_view_format_flags(v, vm->flags, vm->keywords, vm->n_keywords, out);
+		mailbox_view_format_flags(v, mailbox_view_msg_flags(v, vm), vm->keywords,
+		                          vm->n_keywords, out);
 		if (v->condstore)
 			buf_printf(out, " MODSEQ (%llu)", (unsigned long long)vm->modseq);
 		buf_append_str(out, ")\r\n");
@@ -438,7 +494,7 @@ int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *a
 	memset(&d, 0, sizeof(d));
 	int r = v->gone ? 0
 	                : mailbox_sync_changes(db, v->mailbox_id, v->seen_account, v->highestmodseq,
-	                                       arena, &d, error_r);
+	                                       mailbox_view_claims_recent(v), arena, &d, error_r);
 	if (r == STORE_ENOTFOUND) {
 		/* Deleted under us: everything is gone; later commands see an empty mailbox. */
 		v->gone = true;
@@ -463,6 +519,8 @@ int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *a
 	view_write_fetches(v, &fetches, out);
 	if (added > 0)
 		buf_printf(out, "* %zu EXISTS\r\n", v->count);
+	if (added > 0 && !v->rev2)
+		buf_printf(out, "* %zu RECENT\r\n", mailbox_view_recent_count(v));
 	if (!v->gone) {
 		v->highestmodseq = d.highestmodseq;
 		v->uidnext = d.uidnext;

@@ -14,6 +14,12 @@
  * Expunges found while expunges may not be sent (FETCH, STORE, SEARCH, RFC 9051
  * 7.5.1) are kept pending, the messages keep their sequence numbers until a later
  * sync may announce them.
+ *
+ * \Recent (RFC 3501 2.3.2) is a property of the session, not of the message: the
+ * view marks the messages that are recent in this session (the snapshot's and each
+ * sync's new rows above the recent mark the store returned, mailbox_sync.h).  A
+ * read-write IMAP4rev1 view claims them cluster-wide; EXAMINE, read-only and
+ * IMAP4rev2 views do not claim, and IMAP4rev2 clients never see \Recent.
  */
 #ifndef CAIRN_IMAPD_MAILBOX_VIEW_H
 #define CAIRN_IMAPD_MAILBOX_VIEW_H
@@ -55,6 +61,7 @@ struct mailbox_view_msg {
 	uint64_t modseq; /* as the client was last told (or the snapshot had it) */
 	uint32_t n_keywords;
 	int64_t *keywords; /* sorted ids, heap (NULL when none) */
+	bool recent; /* \Recent in this session */
 };
 
 struct mailbox_view_keyword {
@@ -80,15 +87,19 @@ struct mailbox_view {
 	bool gone; /* the mailbox was deleted under us */
 	bool condstore; /* CONDSTORE enabled: untagged FETCH carries MODSEQ */
 	bool qresync; /* QRESYNC enabled: VANISHED instead of EXPUNGE */
+	bool rev2; /* IMAP4rev2 enabled: no \Recent in FLAGS, no RECENT responses */
 };
 
-/* Take the CONDSTORE / QRESYNC modes from the session's enabled bits. */
+/* Take the CONDSTORE / QRESYNC / IMAP4rev2 modes from the session's enabled bits. */
 void mailbox_view_set_modes(struct mailbox_view *v, unsigned enabled);
 
 /* Append "* VANISHED [(EARLIER) ]uid-set" for uids[0..n) (ascending, n > 0). */
 void mailbox_view_write_vanished(const uint32_t *uids, size_t n, bool earlier, struct buf *out);
 
-/* A view of the snapshot st (copied), selected under name. */
+/*
+ * A view of the snapshot st (copied), selected under name; its messages above
+ * st->recent_uid are \Recent in this session.
+ */
 struct mailbox_view *mailbox_view_new(const struct mailbox_sync_state *st, const char *name,
                                       int64_t seen_account, bool readonly, unsigned rights);
 
@@ -122,9 +133,30 @@ void mailbox_view_search_ranges(const struct mailbox_view *v, struct seqset *set
 int mailbox_view_learn_keywords(struct mailbox_view *v, struct db *db, const int64_t *ids, size_t n,
                                 struct arena *arena, const char **error_r);
 
-/* Append "(\Seen $Kw ...)" for flags and keyword ids known to the view. */
+/*
+ * Append "(\Seen $Kw ...)" for flags (MAILBOX_FLAG_* and IMAP_FLAG_RECENT) and
+ * keyword ids known to the view.
+ */
 void mailbox_view_format_flags(const struct mailbox_view *v, unsigned flags, const int64_t *kw,
                                size_t n_kw, struct buf *out);
+
+/*
+ * True when the claim to do at SELECT and sync is this view's: read-write and not
+ * IMAP4rev2 (which has no \Recent).  EXAMINE only looks.
+ */
+bool mailbox_view_claims_recent(const struct mailbox_view *v);
+/* The flags to show for message m: its own, plus \Recent when the client sees it. */
+unsigned mailbox_view_msg_flags(const struct mailbox_view *v, const struct mailbox_view_msg *m);
+/* IMAP_FLAG_RECENT when uid is \Recent in this session and the client sees it, else 0. */
+unsigned mailbox_view_recent_flag(const struct mailbox_view *v, uint32_t uid);
+/* How many messages are \Recent in this session (the "* n RECENT" number). */
+size_t mailbox_view_recent_count(const struct mailbox_view *v);
+/*
+ * UID ranges of the messages that are \Recent for the client (none under
+ * IMAP4rev2), for SEARCH RECENT / NEW / OLD.  From arena.
+ */
+void mailbox_view_recent_ranges(const struct mailbox_view *v, struct arena *arena,
+                                struct mailbox_uid_ranges *ranges_r);
 
 /* Append the untagged "FLAGS (...)" and "OK [PERMANENTFLAGS (...)]" lines. */
 void mailbox_view_write_flags(const struct mailbox_view *v, struct buf *out);

@@ -322,10 +322,11 @@ static int mailbox_rename_inbox(struct db *db, const struct mailbox_info *inbox,
 	PGresult *res = db_exec(
 	        db,
 	        "INSERT INTO mailboxes (owner_id, name, uidvalidity, uidnext, highestmodseq, "
-	        "messages, unseen, deleted_msgs, size) SELECT i.owner_id, $2, LEAST(4294967295, "
-	        "GREATEST(extract(epoch FROM clock_timestamp())::bigint, (SELECT max(uidvalidity) "
-	        "+ 1 FROM mailboxes WHERE owner_id = i.owner_id))), i.uidnext, i.highestmodseq, "
-	        "i.messages, i.unseen, i.deleted_msgs, i.size FROM mailboxes i "
+	        "messages, unseen, deleted_msgs, size, recent_uid) SELECT i.owner_id, $2, "
+	        "LEAST(4294967295, GREATEST(extract(epoch FROM clock_timestamp())::bigint, (SELECT "
+	        "max(uidvalidity) + 1 FROM mailboxes WHERE owner_id = i.owner_id))), i.uidnext, "
+	        "i.highestmodseq, i.messages, i.unseen, i.deleted_msgs, i.size, i.recent_uid "
+	        "FROM mailboxes i "
 	        "WHERE i.id = $1::bigint "
 	        "ON CONFLICT (owner_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING id",
 	        2, params, error_r);

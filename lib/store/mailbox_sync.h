@@ -12,12 +12,20 @@
  * view); otherwise it comes from seen_private for that account (shared and public
  * folders), and writers of seen_private also restamp the message row's modseq so
  * that the change is found here.
+ *
+ * \Recent (RFC 3501 2.3.2; schema/0052_recent.sql): mailboxes.recent_uid is the
+ * highest UID some session has already taken as recent, cluster-wide.  A session
+ * that claims (SELECT read-write under IMAP4rev1) moves it up to the highest UID of
+ * its snapshot, at SELECT and whenever a sync finds new messages; a session that
+ * does not claim just reads it.  Either way the result carries recent_uid: the
+ * messages of that snapshot with a greater UID are \Recent in this session.
  */
 #ifndef CAIRN_STORE_MAILBOX_SYNC_H
 #define CAIRN_STORE_MAILBOX_SYNC_H
 
 #include "store-result.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,21 +47,25 @@ struct mailbox_sync_state {
 	uint32_t uidnext; /* 0 when exhausted */
 	uint64_t highestmodseq;
 	uint64_t deletedmodseq; /* tombstones at or below this MODSEQ may have been purged */
+	uint32_t recent_uid; /* msgs with a greater UID are \Recent in this session */
 	struct mailbox_sync_msg *msgs; /* ascending by UID */
 	size_t count;
 };
 
 /*
  * Snapshot of a live mailbox: its row and every message, read in one REPEATABLE
- * READ transaction so that highestmodseq matches the messages exactly.  Memory
+ * READ transaction so that highestmodseq matches the messages exactly.  With
+ * claim_recent, the unclaimed messages of the snapshot are then claimed as this
+ * session's recent ones (one more statement, only when there are any).  Memory
  * from arena.  STORE_ENOTFOUND when the mailbox does not exist (or was deleted).
  */
-int mailbox_sync_open(struct db *db, int64_t mailbox_id, int64_t seen_account, struct arena *arena,
-                      struct mailbox_sync_state *st_r, const char **error_r);
+int mailbox_sync_open(struct db *db, int64_t mailbox_id, int64_t seen_account, bool claim_recent,
+                      struct arena *arena, struct mailbox_sync_state *st_r, const char **error_r);
 
 struct mailbox_sync_delta {
 	uint64_t highestmodseq; /* the mailbox's, as of this read */
 	uint32_t uidnext;
+	uint32_t recent_uid; /* new rows with a greater UID are \Recent in this session */
 	struct mailbox_sync_msg *changed; /* rows with modseq > since, ascending by UID */
 	size_t n_changed;
 	uint32_t *expunged; /* tombstones with modseq > since, ascending */
@@ -61,11 +73,19 @@ struct mailbox_sync_delta {
 };
 
 /*
- * Changes since MODSEQ since, in one statement (one snapshot).  STORE_ENOTFOUND when
- * the mailbox was deleted meanwhile.  Memory from arena.
+ * Changes since MODSEQ since, in one statement (one snapshot).  With claim_recent
+ * the same statement claims the new messages as recent (mailbox_sync_open).
+ * STORE_ENOTFOUND when the mailbox was deleted meanwhile.  Memory from arena.
  */
 int mailbox_sync_changes(struct db *db, int64_t mailbox_id, int64_t seen_account, uint64_t since,
-                         struct arena *arena, struct mailbox_sync_delta *d_r, const char **error_r);
+                         bool claim_recent, struct arena *arena, struct mailbox_sync_delta *d_r,
+                         const char **error_r);
+
+/*
+ * STATUS (RECENT): the messages of mailbox_id nobody has claimed as recent yet
+ * (uid > recent_uid).  One index range count.
+ */
+int mailbox_recent_unclaimed(struct db *db, int64_t mailbox_id, int64_t *n_r, const char **error_r);
 
 /*
  * The SQL expression of a message's flags for seen_account in parameter $n (for

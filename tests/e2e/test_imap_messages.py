@@ -82,7 +82,7 @@ class MessagesTest(unittest.TestCase):
         self.assertIn(b"OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft "
                       b"$Work \\*)]", u)
         self.assertIn(b"3 EXISTS", untagged)
-        self.assertIn(b"0 RECENT", untagged)
+        self.assertIn(b"3 RECENT", untagged)  # appended before anyone selected INBOX
         self.assertIn(b"OK [UNSEEN 2]", u)
         self.assertIn(("OK [UIDVALIDITY %s]" % uidvalidity).encode(), u)
         self.assertIn(("OK [UIDNEXT %s]" % uidnext).encode(), u)
@@ -124,8 +124,9 @@ class MessagesTest(unittest.TestCase):
         c.ok("SELECT INBOX")
         f = fetch_map(c.ok("FETCH 1:2 (FLAGS INTERNALDATE RFC822.SIZE)")[0])
         self.assertIn(b'INTERNALDATE "17-Jul-1996 09:44:25 +0000"', f[1])
-        self.assertIn(b"FLAGS (\\Seen \\Flagged $Todo)", f[1])
-        self.assertIn(b"FLAGS (\\Deleted)", f[2])
+        # Appended before anyone selected INBOX: \Recent in this first SELECT.
+        self.assertIn(b"FLAGS (\\Seen \\Flagged \\Recent $Todo)", f[1])
+        self.assertIn(b"FLAGS (\\Deleted \\Recent)", f[2])
         self.assertIn(("RFC822.SIZE %d" % len(big)).encode(), f[2])
         body = fetch_map(c.ok("FETCH 2 BODY.PEEK[]")[0])[2]
         self.assertTrue(body.endswith(big), body[-100:])
@@ -161,9 +162,10 @@ class MessagesTest(unittest.TestCase):
         f = fetch_map(c.ok("FETCH 1 (RFC822.HEADER RFC822.SIZE)")[0])[1]
         self.assertIn(b"RFC822.HEADER {%d}\r\n" % len(hdr) + hdr, f)
         self.assertIn(b"RFC822.SIZE %d" % len(MULTI), f)
-        self.assertIn(b"FLAGS ()", fetch_map(c.ok("FETCH 1 FLAGS")[0])[1])  # PEEK kept it unseen
+        # PEEK kept it unseen
+        self.assertIn(b"FLAGS (\\Recent)", fetch_map(c.ok("FETCH 1 FLAGS")[0])[1])
         f = fetch_map(c.ok("FETCH 1 BODY[TEXT]")[0])[1]
-        self.assertIn(b"FLAGS (\\Seen)", f)
+        self.assertIn(b"FLAGS (\\Seen \\Recent)", f)
         self.assertTrue(f.endswith(MULTI[len(hdr):]))
         for macro, items in (("FAST", [b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE"]),
                              ("ALL", [b"ENVELOPE"]), ("FULL", [b"BODY ("])):
@@ -213,7 +215,7 @@ class MessagesTest(unittest.TestCase):
         untagged, _ = c.ok("STORE 1:2 +FLAGS (\\Seen $Label1)")
         self.assertIn(b"FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Label1)", untagged)
         f = fetch_map(untagged)
-        self.assertEqual(f[1], b"FLAGS (\\Seen $Label1)")
+        self.assertEqual(f[1], b"FLAGS (\\Seen \\Recent $Label1)")
         hms1 = int(self.mbox(login)[3])
         self.assertEqual(hms1, hms0 + 1)  # one MODSEQ for the whole command
         self.assertEqual(self.sql("SELECT count(*) FROM mailbox_messages WHERE mailbox_id = %s "
@@ -224,16 +226,16 @@ class MessagesTest(unittest.TestCase):
         untagged, _ = c.ok("STORE 2 -FLAGS.SILENT ($Label1)")
         self.assertEqual(untagged, [])
         untagged, _ = c.ok("UID STORE 3 FLAGS (\\Deleted \\Answered)")
-        self.assertEqual(fetch_map(untagged)[3], b"FLAGS (\\Answered \\Deleted) UID 3")
+        self.assertEqual(fetch_map(untagged)[3], b"FLAGS (\\Answered \\Deleted \\Recent) UID 3")
         self.assertEqual(self.mbox(login)[5:7], ["2", "1"])  # unseen, deleted_msgs
-        untagged, _ = c.ok("STORE 3 FLAGS ()")
-        self.assertEqual(fetch_map(untagged)[3], b"FLAGS ()")
+        untagged, _ = c.ok("STORE 3 FLAGS ()")  # \Recent is not the client's to clear
+        self.assertEqual(fetch_map(untagged)[3], b"FLAGS (\\Recent)")
         self.assertEqual(self.mbox(login)[5:7], ["2", "0"])
         for bad in ("STORE 1 +FLAGS (\\Recentx)", "STORE 1 FOO (\\Seen)", "STORE 9 FLAGS ()",
                     "STORE 1 +FLAGS"):
             self.assertEqual(c.cmd(bad)[0], "BAD", bad)
         self.assertEqual(fetch_map(c.ok("FETCH 1:2 FLAGS")[0]),
-                         {1: b"FLAGS (\\Seen $Label1)", 2: b"FLAGS (\\Seen)"})
+                         {1: b"FLAGS (\\Seen \\Recent $Label1)", 2: b"FLAGS (\\Seen \\Recent)"})
 
     def test_search(self):
         login, c = self.user()
@@ -250,7 +252,8 @@ class MessagesTest(unittest.TestCase):
             "NOT FLAGGED": "1 3 5 7", "2:3": "2 3", "UID 6:*": "6 7",
             "SENTON 8-Feb-1994": "7", "SENTBEFORE 3-Feb-1994": "1 2", "LARGER 300": "7",
             "SMALLER 10": "", "(FROM sender1 FLAGGED)": "2",
-            "KEYWORD nosuch": "", "UNKEYWORD nosuch": "1 2 3 4 5 6 7", "NEW": "",
+            "KEYWORD nosuch": "", "UNKEYWORD nosuch": "1 2 3 4 5 6 7", "NEW": "1 2 3 4 5 6",
+            "RECENT": "1 2 3 4 5 6 7", "OLD": "",
             "SINCE 1-Jan-2000": "1 2 3 4 5 6 7", "BEFORE 1-Jan-2000": "",
             "HEADER X-Priority \"\"": "1 2 3 4 5 6",
         }
@@ -300,7 +303,8 @@ class MessagesTest(unittest.TestCase):
         _, text = c.ok("UID COPY 99 Archive")
         self.assertNotIn("COPYUID", text)
         c.ok("SELECT Archive")
-        self.assertEqual(fetch_map(c.ok("FETCH 1:3 (UID FLAGS)")[0])[1], b"UID 1 FLAGS (\\Seen)")
+        self.assertEqual(fetch_map(c.ok("FETCH 1:3 (UID FLAGS)")[0])[1],
+                         b"UID 1 FLAGS (\\Seen \\Recent)")  # copies are new in Archive
 
     def test_expunge_uid_expunge_close_unselect(self):
         login, c = self.user()
@@ -354,21 +358,22 @@ class MessagesTest(unittest.TestCase):
         box = "\"Other Users/%s/INBOX\"" % owner.split("@")[0]
         _, text = b.ok("SELECT " + box)
         self.assertTrue(text.startswith("[READ-WRITE]"), text)
-        # The owner's \Seen is not the reader's.
-        self.assertEqual(fetch_map(b.ok("FETCH 1:2 FLAGS")[0]), {1: b"FLAGS ()", 2: b"FLAGS ()"})
+        # The owner's \Seen is not the reader's (\Recent is the mailbox's: b selected first).
+        self.assertEqual(fetch_map(b.ok("FETCH 1:2 FLAGS")[0]),
+                         {1: b"FLAGS (\\Recent)", 2: b"FLAGS (\\Recent)"})
         untagged, _ = b.ok("STORE 1:2 +FLAGS (\\Seen \\Flagged \\Deleted)")  # no t: no \Deleted
-        self.assertEqual(fetch_map(untagged), {1: b"FLAGS (\\Seen \\Flagged)",
-                                               2: b"FLAGS (\\Seen \\Flagged)"})
+        self.assertEqual(fetch_map(untagged), {1: b"FLAGS (\\Seen \\Flagged \\Recent)",
+                                               2: b"FLAGS (\\Seen \\Flagged \\Recent)"})
         a.ok("SELECT INBOX")
         self.assertEqual(fetch_map(a.ok("FETCH 1:2 FLAGS")[0]),
                          {1: b"FLAGS (\\Seen \\Flagged)", 2: b"FLAGS (\\Flagged)"})
         self.assertEqual(self.mbox(owner)[5:7], ["1", "0"])  # owner's unseen, deleted
         untagged, _ = b.ok("STORE 1 -FLAGS (\\Seen)")
-        self.assertEqual(fetch_map(untagged), {1: b"FLAGS (\\Flagged)"})
+        self.assertEqual(fetch_map(untagged), {1: b"FLAGS (\\Flagged \\Recent)"})
         st, _, text = b.cmd("EXPUNGE")
         self.assertEqual((st, text[:8]), ("NO", "[NOPERM]"))
         f = fetch_map(b.ok("FETCH 1 BODY[TEXT]")[0])[1]  # sets the reader's \Seen only
-        self.assertIn(b"FLAGS (\\Seen \\Flagged)", f)
+        self.assertIn(b"FLAGS (\\Seen \\Flagged \\Recent)", f)
         untagged, _ = a.ok("NOOP")  # the owner is told nothing: its flags did not change
         self.assertEqual(untagged, [])
         self.assertEqual(fetch_map(a.ok("FETCH 2 FLAGS")[0]), {2: b"FLAGS (\\Flagged)"})

@@ -3,12 +3,15 @@
  * UID <-> sequence numbers, sequence sets to UID ranges (sequence numbers beyond the
  * mailbox refused, UIDs clamped, "n:*"), the session's own expunges (highest first,
  * numbers valid as sent), flags formatting and PERMANENTFLAGS by ACL rights, and
- * under QRESYNC one VANISHED with compressed UID ranges instead of EXPUNGEs.
+ * under QRESYNC one VANISHED with compressed UID ranges instead of EXPUNGEs, and
+ * \Recent as the session sees it (FLAGS, the RECENT count, SEARCH ranges, hidden
+ * under IMAP4rev2).
  */
 #include "unit.h"
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "imap/flags.h"
 #include "imap/seqset.h"
 #include "imapd/mailbox-view.h"
 #include "imapd/session.h"
@@ -19,8 +22,9 @@
 
 #include <string.h>
 
-/* A view of UIDs 2, 4, 6, ... (n messages); message 1 is \Seen. */
-static struct mailbox_view *view_of(size_t n, unsigned rights, bool readonly)
+/* A view of UIDs 2, 4, 6, ... (n messages); message 1 is \Seen; above recent_uid \Recent. */
+static struct mailbox_view *view_recent(size_t n, unsigned rights, bool readonly,
+                                        uint32_t recent_uid)
 {
 	struct mailbox_sync_msg msgs[64];
 	struct mailbox_sync_state st = {.id = 7,
@@ -28,6 +32,7 @@ static struct mailbox_view *view_of(size_t n, unsigned rights, bool readonly)
 	                                .uidvalidity = 99,
 	                                .uidnext = (uint32_t)(2 * n + 2),
 	                                .highestmodseq = 5,
+	                                .recent_uid = recent_uid,
 	                                .msgs = msgs,
 	                                .count = n};
 	memset(msgs, 0, sizeof(msgs));
@@ -35,6 +40,11 @@ static struct mailbox_view *view_of(size_t n, unsigned rights, bool readonly)
 		msgs[i].uid = (uint32_t)(2 * i + 2);
 	msgs[0].flags = MAILBOX_FLAG_SEEN;
 	return mailbox_view_new(&st, "INBOX", 0, readonly, rights);
+}
+
+static struct mailbox_view *view_of(size_t n, unsigned rights, bool readonly)
+{
+	return view_recent(n, rights, readonly, 0);
 }
 
 static void test_seq_lookup(void)
@@ -219,6 +229,45 @@ static void test_permanentflags_by_rights(void)
 	buf_free(&out);
 }
 
+static void test_recent(void)
+{
+	struct arena *a = arena_new(0);
+	struct buf out = BUF_INIT;
+	struct mailbox_uid_ranges r;
+	struct mailbox_view *v = view_recent(5, ACL_ALL, false, 6); /* UIDs 8, 10 recent */
+	CU_ASSERT(mailbox_view_claims_recent(v));
+	CU_ASSERT_EQUAL(mailbox_view_recent_count(v), 2);
+	CU_ASSERT_EQUAL(mailbox_view_recent_flag(v, 8), IMAP_FLAG_RECENT);
+	CU_ASSERT_EQUAL(mailbox_view_recent_flag(v, 6), 0);
+	CU_ASSERT_EQUAL(mailbox_view_recent_flag(v, 9), 0); /* not in the view */
+	mailbox_view_format_flags(v, mailbox_view_msg_flags(v, &v->msgs[4]), NULL, 0, &out);
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "(\\Recent)");
+	mailbox_view_recent_ranges(v, a, &r);
+	CU_ASSERT_EQUAL(r.n, 1); /* 8 and 10 are neighbours in the view: one range */
+	CU_ASSERT_EQUAL(r.lo[0], 8);
+	CU_ASSERT_EQUAL(r.hi[0], 10);
+	const uint32_t gone[] = {8};
+	mailbox_view_expunge(v, gone, 1, &out);
+	CU_ASSERT_EQUAL(mailbox_view_recent_count(v), 1);
+	/* IMAP4rev2: never \Recent, no claim, nothing for SEARCH RECENT. */
+	mailbox_view_set_modes(v, SESSION_ENABLED_IMAP4REV2);
+	CU_ASSERT(!mailbox_view_claims_recent(v));
+	CU_ASSERT_EQUAL(mailbox_view_msg_flags(v, &v->msgs[3]), 0);
+	CU_ASSERT_EQUAL(mailbox_view_recent_flag(v, 10), 0);
+	mailbox_view_recent_ranges(v, a, &r);
+	CU_ASSERT_EQUAL(r.n, 0);
+	mailbox_view_free(&v);
+	/* Every message recent but the \Seen first one shows both; EXAMINE does not claim. */
+	v = view_recent(2, ACL_ALL, true, 0);
+	CU_ASSERT(!mailbox_view_claims_recent(v));
+	buf_reset(&out);
+	mailbox_view_format_flags(v, mailbox_view_msg_flags(v, &v->msgs[0]), NULL, 0, &out);
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), "(\\Seen \\Recent)");
+	mailbox_view_free(&v);
+	buf_free(&out);
+	arena_free(&a);
+}
+
 static const struct unit_test mailbox_view_tests[] = {
         {"seq_lookup", test_seq_lookup},
         {"ranges", test_ranges},
@@ -227,6 +276,7 @@ static const struct unit_test mailbox_view_tests[] = {
         {"qresync_vanished", test_qresync_vanished},
         {"update_and_flags", test_update_and_flags},
         {"permanentflags_by_rights", test_permanentflags_by_rights},
+        {"recent", test_recent},
         {NULL, NULL},
 };
 UNIT_SUITE("mailbox_view", mailbox_view_tests)
