@@ -13,6 +13,7 @@
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
+#include "auth/passdb.h"
 #include "base/log.h"
 #include "base/tls.h"
 #include "service/service.h"
@@ -43,7 +44,16 @@ static int imapd_post_init(struct service_context *ctx, const char **error_r)
 	if (limits_init(&imapd_set, error_r) < 0)
 		return -1;
 	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);
-	return imapd_proc.db == NULL ? -1 : 0;
+	if (imapd_proc.db == NULL)
+		return -1;
+	const struct passdb_settings pset = {
+	        .default_domain = imapd_set.default_domain,
+	        .fake_secret = imapd_set.fake_secret,
+	        .fake_secret_len = imapd_set.fake_secret_len,
+	        .fake_iterations = imapd_set.scram_iterations,
+	};
+	imapd_proc.passdb = passdb_sql_new(imapd_proc.db, &pset);
+	return 0;
 }
 
 static void imapd_serve(struct service_context *ctx, const struct service_client *client)
@@ -64,6 +74,7 @@ static void imapd_serve(struct service_context *ctx, const struct service_client
 static void imapd_on_exit(struct service_context *ctx)
 {
 	(void)ctx;
+	passdb_free(&imapd_proc.passdb);
 	db_close(&imapd_proc.db);
 	tls_ctx_free(&imapd_proc.tls);
 }

@@ -33,6 +33,7 @@ struct imap_parser;
 struct imapd_settings;
 struct limits_slot;
 struct mailbox_view;
+struct passdb;
 struct service_client;
 struct tls_ctx;
 
@@ -55,6 +56,7 @@ struct imapd_process {
 	const struct imapd_settings *set;
 	struct db *db; /* this worker's PostgreSQL connection */
 	struct tls_ctx *tls; /* NULL when [tls] is not configured */
+	struct passdb *passdb; /* LOGIN / AUTHENTICATE check against it (lib/auth) */
 };
 
 struct imap_session {
