@@ -6,7 +6,6 @@
 #include "imapd/auth.h"
 
 #include "imapd/commands.h"
-#include "imapd/limits.h"
 #include "imapd/reply.h"
 #include "imapd/session.h"
 #include "imapd/settings.h"
@@ -16,6 +15,7 @@
 #include "base/buf.h"
 #include "base/conn.h"
 #include "base/log.h"
+#include "service/limits.h"
 #include "store/account.h"
 #include "store/mailbox.h"
 
@@ -87,8 +87,10 @@ int session_login(struct imap_session *s, int64_t account_id, const char *login,
 		*error_r = "[UNAVAILABLE] Account lookup failed, try again later";
 		return -1;
 	}
-	if (limits_acquire(s->set, LIMITS_USER, info.login, &s->user_slot, error_r) < 0)
+	if (limits_acquire(&s->set->limits, LIMITS_USER, info.login, &s->user_slot, error_r) < 0) {
+		*error_r = arena_printf(s->cmd_pool, "[LIMIT] %s", *error_r);
 		return -1;
+	}
 	s->user_id = info.id;
 	s->domain_id = info.domain_id;
 	s->login = info.login;

@@ -9,13 +9,13 @@
  * Under cairn-master it serves the imap (143, STARTTLS) and imaps (993, implicit
  * TLS: `tls = yes` on the listener) services alike.
  */
-#include "imapd/limits.h"
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
 #include "auth/passdb.h"
 #include "base/log.h"
 #include "base/tls.h"
+#include "service/limits.h"
 #include "service/service.h"
 #include "store/db.h"
 #include "service/notify.h"
@@ -41,7 +41,7 @@ static int imapd_pre_init(struct service_context *ctx, const char **error_r)
 static int imapd_post_init(struct service_context *ctx, const char **error_r)
 {
 	notify_configure(ctx->config);
-	if (limits_init(&imapd_set, error_r) < 0)
+	if (limits_init(&imapd_set.limits, error_r) < 0)
 		return -1;
 	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);
 	if (imapd_proc.db == NULL)

@@ -86,7 +86,7 @@ struct imap_session {
 	struct mailbox_view *view;
 
 	unsigned auth_failures; /* failed LOGIN/AUTHENTICATE attempts so far */
-	struct limits_slot *ip_slot, *user_slot; /* connection limits held (limits.h) */
+	struct limits_slot *ip_slot, *user_slot; /* connection limits held (service/limits.h) */
 	uint64_t commands; /* commands run, for the logout log line */
 };
 
