@@ -89,137 +89,130 @@ static int step(struct sasl_server *s, const char *msg, struct buf *out, const c
 	return sasl_server_step(s, msg, strlen(msg), out, err);
 }
 
+/* One SCRAM-SHA-256 exchange at a time against the in-memory passdb. */
+struct scram_fx {
+	struct passdb *pdb;
+	struct sasl_server *s;
+	struct buf out; /* the last server message */
+	struct buf server_first;
+	struct buf expect; /* the right server-final */
+	const char *err;
+};
+
+static void fx_start(struct scram_fx *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	fx->pdb = mem_passdb(&mem_backend);
+}
+
+static void fx_end(struct scram_fx *fx)
+{
+	sasl_server_free(&fx->s);
+	CU_ASSERT_PTR_NULL(fx->s);
+	passdb_free(&fx->pdb);
+	buf_free(&fx->out);
+	buf_free(&fx->server_first);
+	buf_free(&fx->expect);
+}
+
 /*
- * Run SCRAM-SHA-256 as user with password (gs2 header gs2) up to the server's answer
- * to client-final, which is returned (out: its message); server_first and expect
- * (the right server-final) are filled.
+ * A new exchange as user with password (gs2 header gs2), run up to the server's
+ * answer to client-final, whose status is returned (fx->out: its message).
  */
-static int scram_run(struct sasl_server *s, const char *gs2, const char *user, const char *password,
-                     struct buf *out, struct buf *server_first, struct buf *expect,
-                     const char **err)
+static int fx_run(struct scram_fx *fx, const char *gs2, const char *user, const char *password)
 {
 	struct buf first = BUF_INIT, final = BUF_INIT, gs2_b64 = BUF_INIT;
+	sasl_server_free(&fx->s);
+	fx->s = sasl_server_new(sasl_mech_find("scram-sha-256"), fx->pdb, pool);
 	buf_printf(&first, "%sn=%s,r=fyko+d2lbbFgONRv9qkxdawL", gs2, user);
-	int r = step(s, buf_cstr(&first), out, err);
-	CU_ASSERT_EQUAL_FATAL(r, SASL_CONTINUE);
-	buf_reset(server_first);
-	buf_append(server_first, out->data, out->len);
+	CU_ASSERT_EQUAL_FATAL(step(fx->s, buf_cstr(&first), &fx->out, &fx->err), SASL_CONTINUE);
+	buf_reset(&fx->server_first);
+	buf_append(&fx->server_first, fx->out.data, fx->out.len);
 	base64_encode(gs2, strlen(gs2), &gs2_b64);
+	buf_reset(&fx->expect);
 	scram_client_final(password, buf_cstr(&first) + strlen(gs2), buf_cstr(&gs2_b64),
-	                   buf_cstr(server_first), &final, expect);
-	r = step(s, buf_cstr(&final), out, err);
+	                   buf_cstr(&fx->server_first), &final, &fx->expect);
+	int r = step(fx->s, buf_cstr(&final), &fx->out, &fx->err);
 	buf_free(&first);
 	buf_free(&final);
 	buf_free(&gs2_b64);
 	return r;
 }
 
+/* The salt and iteration count of the last server-first (",s=...,i=..."). */
+static const char *fx_salt(struct scram_fx *fx)
+{
+	return strstr(buf_cstr(&fx->server_first), ",s=");
+}
+
 static void test_scram_full_exchange(void)
 {
-	struct passdb *pdb = mem_passdb(&mem_backend);
-	struct sasl_server *s = sasl_server_new(sasl_mech_find("SCRAM-SHA-256"), pdb, pool);
-	struct buf out = BUF_INIT, sf = BUF_INIT, expect = BUF_INIT;
-	const char *err = NULL;
+	struct scram_fx fx;
 	const struct sasl_result *res;
+	fx_start(&fx);
 	/* Without '@': the passdb adds the default domain before the lookup. */
-	CU_ASSERT_EQUAL(scram_run(s, "n,,", "alice", "correct horse", &out, &sf, &expect, &err),
-	                SASL_SUCCESS);
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,,", "alice", "correct horse"), SASL_SUCCESS);
 	CU_ASSERT_STRING_EQUAL(mem.asked, "alice@example.test");
 	/* The success data is server-final, for the protocol to deliver. */
-	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), buf_cstr(&expect));
-	CU_ASSERT_EQUAL_FATAL(sasl_server_finish(s, &res, &err), 0);
+	CU_ASSERT_STRING_EQUAL(buf_cstr(&fx.out), buf_cstr(&fx.expect));
+	CU_ASSERT_EQUAL_FATAL(sasl_server_finish(fx.s, &res, &fx.err), 0);
 	CU_ASSERT_STRING_EQUAL(res->login, "alice@example.test");
 	CU_ASSERT_EQUAL(res->account_id, 42);
 	CU_ASSERT_STRING_EQUAL(res->authcid, "alice");
 	CU_ASSERT_STRING_EQUAL(res->authzid, "");
 	/* Over: nothing more is accepted. */
-	CU_ASSERT_EQUAL(step(s, "n,,n=alice,r=x", &out, &err), SASL_FAIL);
-	sasl_server_free(&s);
-	CU_ASSERT_PTR_NULL(s);
-	passdb_free(&pdb);
-	buf_free(&out);
-	buf_free(&sf);
-	buf_free(&expect);
+	CU_ASSERT_EQUAL(step(fx.s, "n,,n=alice,r=x", &fx.out, &fx.err), SASL_FAIL);
+	fx_end(&fx);
 }
 
 static void test_scram_wrong_password(void)
 {
-	struct passdb *pdb = mem_passdb(&mem_backend);
-	struct sasl_server *s = sasl_server_new(sasl_mech_find("scram-sha-256"), pdb, pool);
-	struct buf out = BUF_INIT, sf = BUF_INIT, expect = BUF_INIT;
-	const char *err = NULL;
+	struct scram_fx fx;
 	const struct sasl_result *res;
-	CU_ASSERT_EQUAL(
-	        scram_run(s, "n,,", "alice@example.test", "wrong", &out, &sf, &expect, &err),
-	        SASL_FAIL);
-	CU_ASSERT_STRING_EQUAL(err, "SCRAM: wrong password (invalid proof)");
-	CU_ASSERT_EQUAL(out.len, 0);
-	CU_ASSERT_PTR_NULL(sasl_server_user(s)); /* as before: not logged for SCRAM */
-	CU_ASSERT_EQUAL(sasl_server_finish(s, &res, &err), -1);
-	sasl_server_free(&s);
-	passdb_free(&pdb);
-	buf_free(&out);
-	buf_free(&sf);
-	buf_free(&expect);
+	fx_start(&fx);
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,,", "alice@example.test", "wrong"), SASL_FAIL);
+	CU_ASSERT_STRING_EQUAL(fx.err, "SCRAM: wrong password (invalid proof)");
+	CU_ASSERT_EQUAL(fx.out.len, 0);
+	CU_ASSERT_PTR_NULL(sasl_server_user(fx.s)); /* as before: not logged for SCRAM */
+	CU_ASSERT_EQUAL(sasl_server_finish(fx.s, &res, &fx.err), -1);
+	fx_end(&fx);
 }
 
 static void test_scram_unknown_user(void)
 {
-	struct passdb *pdb = mem_passdb(&mem_backend);
-	const struct sasl_mech *m = sasl_mech_find("SCRAM-SHA-256");
-	struct buf out = BUF_INIT, sf1 = BUF_INIT, sf2 = BUF_INIT, real = BUF_INIT, x = BUF_INIT;
-	const char *err = NULL;
-	struct sasl_server *s = sasl_server_new(m, pdb, pool);
-	CU_ASSERT_EQUAL(scram_run(s, "n,,", "nobody", "pw", &out, &sf1, &x, &err), SASL_FAIL);
-	CU_ASSERT_STRING_EQUAL(err, "SCRAM: unknown user");
-	sasl_server_free(&s);
-	/* A second attempt shows the same (fake) salt and iteration count. */
-	s = sasl_server_new(m, pdb, pool);
-	CU_ASSERT_EQUAL(scram_run(s, "n,,", "nobody", "pw", &out, &sf2, &x, &err), SASL_FAIL);
-	sasl_server_free(&s);
-	CU_ASSERT_STRING_EQUAL(strstr(buf_cstr(&sf1), ",s="), strstr(buf_cstr(&sf2), ",s="));
+	struct scram_fx fx;
+	char salt1[128];
+	fx_start(&fx);
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,,", "nobody", "pw"), SASL_FAIL);
+	CU_ASSERT_STRING_EQUAL(fx.err, "SCRAM: unknown user");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fx_salt(&fx));
+	snprintf(salt1, sizeof(salt1), "%s", fx_salt(&fx));
+	CU_ASSERT_PTR_NOT_NULL(strstr(salt1, ",i=4096"));
+	/* A second attempt shows the same (fake) salt and iteration count... */
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,,", "nobody", "pw"), SASL_FAIL);
+	CU_ASSERT_STRING_EQUAL(fx_salt(&fx), salt1);
 	/* ... shaped like a real user's server-first (16-byte salt, same iterations). */
-	s = sasl_server_new(m, pdb, pool);
-	CU_ASSERT_EQUAL(scram_run(s, "n,,", "alice", "x", &out, &real, &x, &err), SASL_FAIL);
-	sasl_server_free(&s);
-	CU_ASSERT_EQUAL(strlen(strstr(buf_cstr(&sf1), ",s=")),
-	                strlen(strstr(buf_cstr(&real), ",s=")));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_cstr(&sf1), ",i=4096"));
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,,", "alice", "x"), SASL_FAIL);
+	CU_ASSERT_EQUAL(strlen(fx_salt(&fx)), strlen(salt1));
 	CU_ASSERT_EQUAL(mem.lookups, 3);
-	passdb_free(&pdb);
-	buf_free(&out);
-	buf_free(&sf1);
-	buf_free(&sf2);
-	buf_free(&real);
-	buf_free(&x);
+	fx_end(&fx);
 }
 
 static void test_scram_authzid_refused(void)
 {
-	struct passdb *pdb = mem_passdb(&mem_backend);
-	struct sasl_server *s = sasl_server_new(sasl_mech_find("SCRAM-SHA-256"), pdb, pool);
-	struct buf out = BUF_INIT, sf = BUF_INIT, expect = BUF_INIT;
-	const char *err = NULL;
+	struct scram_fx fx;
 	const struct sasl_result *res;
+	fx_start(&fx);
 	/* The proof is right, so the mechanism succeeds; authorization then refuses. */
-	CU_ASSERT_EQUAL(scram_run(s, "n,a=bob@example.test,", "alice", "correct horse", &out, &sf,
-	                          &expect, &err),
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,a=bob@example.test,", "alice", "correct horse"),
 	                SASL_SUCCESS);
-	CU_ASSERT_EQUAL(sasl_server_finish(s, &res, &err), -1);
-	CU_ASSERT_STRING_EQUAL(err, "authzid differs from authcid");
-	CU_ASSERT_STRING_EQUAL(sasl_server_user(s), "alice");
-	sasl_server_free(&s);
+	CU_ASSERT_EQUAL(sasl_server_finish(fx.s, &res, &fx.err), -1);
+	CU_ASSERT_STRING_EQUAL(fx.err, "authzid differs from authcid");
+	CU_ASSERT_STRING_EQUAL(sasl_server_user(fx.s), "alice");
 	/* The authcid itself as authzid is fine. */
-	s = sasl_server_new(sasl_mech_find("SCRAM-SHA-256"), pdb, pool);
-	CU_ASSERT_EQUAL(
-	        scram_run(s, "n,a=alice,", "alice", "correct horse", &out, &sf, &expect, &err),
-	        SASL_SUCCESS);
-	CU_ASSERT_EQUAL(sasl_server_finish(s, &res, &err), 0);
-	sasl_server_free(&s);
-	passdb_free(&pdb);
-	buf_free(&out);
-	buf_free(&sf);
-	buf_free(&expect);
+	CU_ASSERT_EQUAL(fx_run(&fx, "n,a=alice,", "alice", "correct horse"), SASL_SUCCESS);
+	CU_ASSERT_EQUAL(sasl_server_finish(fx.s, &res, &fx.err), 0);
+	fx_end(&fx);
 }
 
 /* One PLAIN exchange of msg (len bytes); returns the status, *err the reason. */
@@ -236,9 +229,9 @@ static int plain_once(struct passdb *pdb, const char *msg, size_t len, struct sa
 
 #define PLAIN(s) s, sizeof(s) - 1
 
-static void test_plain(void)
+/* alice's right password through pdb: authenticated and authorized as her account. */
+static void plain_check_ok(struct passdb *pdb)
 {
-	struct passdb *pdb = mem_passdb(&mem_backend);
 	struct sasl_server *s;
 	const struct sasl_result *res;
 	const char *err = NULL;
@@ -247,6 +240,14 @@ static void test_plain(void)
 	CU_ASSERT_STRING_EQUAL(res->login, "alice@example.test");
 	CU_ASSERT_EQUAL(res->account_id, 42);
 	sasl_server_free(&s);
+}
+
+static void test_plain(void)
+{
+	struct passdb *pdb = mem_passdb(&mem_backend);
+	struct sasl_server *s;
+	const char *err = NULL;
+	plain_check_ok(pdb);
 	CU_ASSERT_EQUAL(plain_once(pdb, PLAIN("alice\0alice\0correct horse"), &s, &err),
 	                SASL_SUCCESS);
 	sasl_server_free(&s);
@@ -317,12 +318,8 @@ static void test_plain_through_bind(void)
 {
 	struct passdb *pdb = mem_passdb(&bind_backend);
 	struct sasl_server *s;
-	const struct sasl_result *res;
 	const char *err = NULL;
-	CU_ASSERT_EQUAL(plain_once(pdb, PLAIN("\0alice\0correct horse"), &s, &err), SASL_SUCCESS);
-	CU_ASSERT_EQUAL_FATAL(sasl_server_finish(s, &res, &err), 0);
-	CU_ASSERT_STRING_EQUAL(res->login, "alice@example.test");
-	sasl_server_free(&s);
+	plain_check_ok(pdb);
 	CU_ASSERT_EQUAL(plain_once(pdb, PLAIN("\0alice\0nope"), &s, &err), SASL_FAIL);
 	sasl_server_free(&s);
 	CU_ASSERT_EQUAL(mem.verifies, 2);
