@@ -12,6 +12,7 @@
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
+#include "auth/passdb-sql.h"
 #include "auth/passdb.h"
 #include "base/log.h"
 #include "base/tls.h"

@@ -1,8 +1,10 @@
 /*
- * passdb-sql.c - the `sql` passdb backend (passdb_sql_new, passdb.h): SCRAM-SHA-256
+ * passdb-sql.c - the `sql` passdb backend (passdb_sql_new, passdb-sql.h): SCRAM-SHA-256
  * records from the accounts table through lib/store's account_get_scram().  Plaintext
  * passwords are checked by passdb.c against the record (no verify_plain of its own).
  */
+#include "auth/passdb-sql.h"
+
 #include "auth/passdb.h"
 
 #include "store/account.h"

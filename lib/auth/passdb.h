@@ -7,7 +7,7 @@
  * cluster-wide secret, so "no such user" and "wrong password" look alike from
  * outside, in the reply and in the time it takes).
  *
- * Backends: `sql` (passdb-sql.c: the accounts table through lib/store, SCRAM records);
+ * Backends: `sql` (passdb-sql.h: the accounts table through lib/store, SCRAM records);
  * later `ldap` (a bind checks a plaintext password and there is no SCRAM record, so
  * it offers no SCRAM mechanism: see sasl.h).
  */
@@ -103,9 +103,5 @@ int passdb_lookup_scram(struct passdb *pdb, const char *user, struct arena *aren
 
 /* The fake record of an unknown login (stable per login and secret). */
 void passdb_fake_record(const struct passdb *pdb, const char *login, struct scram_record *rec_r);
-
-/* The `sql` backend: the accounts table through lib/store (db is borrowed). */
-struct db;
-struct passdb *passdb_sql_new(struct db *db, const struct passdb_settings *set);
 
 #endif
