@@ -1,97 +1,37 @@
 /*
- * auth.c - password and SCRAM checks for LOGIN / AUTHENTICATE (auth.h), and
- * session_login() (session.h): what becoming authenticated means for a session.
+ * auth.c - the IMAP replies after LOGIN / AUTHENTICATE (auth.h: auth_fail,
+ * auth_tempfail, auth_success), and session_login() (session.h): what becoming
+ * authenticated means for a session.  The checks themselves are lib/auth's.
  */
 #include "imapd/auth.h"
 
 #include "imapd/commands.h"
-#include "imapd/limits.h"
 #include "imapd/reply.h"
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
-#include "auth/scram.h"
+#include "auth/auth-fail.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/conn.h"
 #include "base/log.h"
+#include "service/limits.h"
 #include "store/account.h"
 #include "store/mailbox.h"
 
-#include <errno.h>
 #include <string.h>
-#include <time.h>
-
-/* Failed-login delays double up to this. */
-#define AUTH_MAX_DELAY_MS 15000
-
-const char *auth_login_name(struct imap_session *s, const char *user)
-{
-	if (strchr(user, '@') != NULL || s->set->default_domain == NULL)
-		return arena_strdup(s->cmd_pool, user);
-	return arena_printf(s->cmd_pool, "%s@%s", user, s->set->default_domain);
-}
-
-/* 1 found, 0 unknown (or may not log in), -1 database failure. */
-static int auth_lookup(struct imap_session *s, const char *login, int64_t *id_r,
-                       struct scram_record *rec_r, const char **error_r)
-{
-	struct account_scram a;
-	int r = account_get_scram(s->db, login, id_r, &a, error_r);
-	if (r == STORE_EDB)
-		return -1;
-	if (r < 0)
-		return 0;
-	memcpy(rec_r->salt, a.salt, sizeof(rec_r->salt));
-	rec_r->salt_len = a.salt_len;
-	rec_r->iterations = a.iterations;
-	memcpy(rec_r->stored_key, a.stored_key, sizeof(rec_r->stored_key));
-	memcpy(rec_r->server_key, a.server_key, sizeof(rec_r->server_key));
-	explicit_bzero(&a, sizeof(a));
-	return 1;
-}
-
-int auth_verify_password(struct imap_session *s, const char *user, const char *password,
-                         int64_t *id_r, const char **error_r)
-{
-	struct scram_record rec;
-	const char *login = auth_login_name(s, user);
-	int found = auth_lookup(s, login, id_r, &rec, error_r);
-	if (found < 0)
-		return -1;
-	if (found == 0)
-		scram_record_fake(s->set->fake_secret, s->set->fake_secret_len, login,
-		                  s->set->scram_iterations, &rec);
-	int ok = scram_verify_plain(&rec, password);
-	explicit_bzero(&rec, sizeof(rec));
-	return found && ok ? 1 : 0;
-}
-
-int auth_scram_lookup(void *ctx, const char *username, struct scram_record *rec_r,
-                      const char **error_r)
-{
-	struct auth_scram_ctx *sc = ctx;
-	sc->login = auth_login_name(sc->s, username);
-	return auth_lookup(sc->s, sc->login, &sc->account_id, rec_r, error_r);
-}
-
-static void auth_sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 void auth_fail(struct command_ctx *cmd, const char *method, const char *user, const char *why)
 {
 	struct imap_session *s = cmd->s;
+	const struct auth_fail_policy policy = {
+	        .delay_ms = s->set->auth_fail_delay_ms,
+	        .max_failures = s->set->max_auth_failures,
+	};
 	s->auth_failures++;
 	log_info("auth_failed", "method=%s user=%s reason=%s failures=%u", method,
 	         log_q(user ? user : ""), log_q(why), s->auth_failures);
-	unsigned shift = s->auth_failures > 5 ? 4 : s->auth_failures - 1;
-	uint64_t delay = (uint64_t)s->set->auth_fail_delay_ms << shift;
-	auth_sleep_ms(delay > AUTH_MAX_DELAY_MS ? AUTH_MAX_DELAY_MS : (unsigned)delay);
-	if (s->auth_failures >= s->set->max_auth_failures) {
+	if (auth_fail_wait(&policy, s->auth_failures)) {
 		reply_untagged(s, "BYE Too many failed authentication attempts");
 		log_info("disconnect", "reason=auth_failures");
 		cmd->session_over = true;
@@ -147,8 +87,10 @@ int session_login(struct imap_session *s, int64_t account_id, const char *login,
 		*error_r = "[UNAVAILABLE] Account lookup failed, try again later";
 		return -1;
 	}
-	if (limits_acquire(s->set, LIMITS_USER, info.login, &s->user_slot, error_r) < 0)
+	if (limits_acquire(&s->set->limits, LIMITS_USER, info.login, &s->user_slot, error_r) < 0) {
+		*error_r = arena_printf(s->cmd_pool, "[LIMIT] %s", *error_r);
 		return -1;
+	}
 	s->user_id = info.id;
 	s->domain_id = info.domain_id;
 	s->login = info.login;

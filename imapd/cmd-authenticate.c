@@ -1,6 +1,7 @@
 /*
  * cmd-authenticate.c - AUTHENTICATE mechanism [initial-response] (RFC 9051 6.2.2,
- * SASL-IR RFC 4959) with PLAIN (RFC 4616) and SCRAM-SHA-256 (RFC 7677).
+ * SASL-IR RFC 4959) with the mechanisms of lib/auth (sasl.h: PLAIN, SCRAM-SHA-256).
+ * This file is only the IMAP framing: the mechanisms know nothing of IMAP.
  *
  * Challenges go out as "+ <base64>"; each client response is one line read with
  * session_read_continuation(); "*" cancels (tagged BAD).  The SCRAM server-final
@@ -10,17 +11,14 @@
 #include "imapd/commands.h"
 #include "imapd/reply.h"
 #include "imapd/session.h"
-#include "imapd/settings.h"
 
-#include "auth/plain.h"
-#include "auth/scram.h"
+#include "auth/sasl.h"
 #include "base/base64.h"
 #include "base/buf.h"
 #include "base/conn.h"
 #include "imap/args.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* Longest base64 response line: a SCRAM client-final is ~200 bytes, PLAIN <= 767. */
 #define AUTH_RESPONSE_MAX 4096
@@ -62,75 +60,49 @@ static bool authenticate_step_failed(struct command_ctx *cmd, enum auth_step st)
 	return st != AUTH_STEP_OK;
 }
 
-static void authenticate_plain(struct command_ctx *cmd, struct buf *msg)
+/* Deliver SCRAM's server-final (success data) as a last challenge; 0 if answered empty. */
+static int authenticate_success_data(struct command_ctx *cmd, struct buf *out, struct buf *msg)
 {
-	struct plain_creds creds;
-	const char *error;
-	int64_t id;
-	if (plain_parse(msg->data ? msg->data : "", msg->len, &creds, &error) < 0) {
-		plain_creds_clear(&creds);
-		auth_fail(cmd, "PLAIN", NULL, error);
-		return;
+	if (out->len == 0)
+		return 0;
+	if (authenticate_step_failed(cmd, authenticate_exchange(cmd, out, msg)))
+		return -1;
+	if (msg->len != 0) {
+		reply_bad(cmd, "Expected an empty response after server-final");
+		return -1;
 	}
-	if (creds.authzid[0] != '\0' && strcmp(creds.authzid, creds.authcid) != 0) {
-		/* No proxy authorization (master users) in cairn. */
-		auth_fail(cmd, "PLAIN", creds.authcid, "authzid differs from authcid");
-		plain_creds_clear(&creds);
-		return;
-	}
-	int r = auth_verify_password(cmd->s, creds.authcid, creds.passwd, &id, &error);
-	if (r < 0)
-		auth_tempfail(cmd, error);
-	else if (r == 0)
-		auth_fail(cmd, "PLAIN", creds.authcid, "unknown user or wrong password");
-	else
-		auth_success(cmd, id, auth_login_name(cmd->s, creds.authcid), "PLAIN");
-	plain_creds_clear(&creds);
+	return 0;
 }
 
-/* Run the SCRAM exchange from the client-first message in msg. */
-static void authenticate_scram(struct command_ctx *cmd, struct buf *msg)
+/* Run the exchange of mech from the first client message in msg. */
+static void authenticate_run(struct command_ctx *cmd, const struct sasl_mech *mech, struct buf *msg)
 {
-	struct imap_session *s = cmd->s;
-	struct auth_scram_ctx lookup = {.s = s};
-	struct scram_server_settings set = {
-	        .lookup = auth_scram_lookup,
-	        .lookup_ctx = &lookup,
-	        .fake_secret = s->set->fake_secret,
-	        .fake_secret_len = s->set->fake_secret_len,
-	        .fake_iterations = s->set->scram_iterations,
-	};
-	struct scram_server *scram = scram_server_new(&set);
+	const char *name = sasl_mech_name(mech), *error = NULL;
+	const struct sasl_result *res;
+	struct sasl_server *sasl = sasl_server_new(mech, cmd->s->proc->passdb, cmd->pool);
 	struct buf out = BUF_INIT;
-	const char *error = NULL;
 	int r;
 	for (;;) {
 		buf_reset(&out);
-		r = scram_server_step(scram, msg->data ? msg->data : "", msg->len, &out, &error);
-		if (r != SCRAM_CONTINUE && r != SCRAM_SUCCESS)
+		r = sasl_server_step(sasl, msg->data, msg->len, &out, &error);
+		if (r != SASL_CONTINUE)
 			break;
-		enum auth_step st = authenticate_exchange(cmd, &out, msg);
-		if (authenticate_step_failed(cmd, st))
+		if (authenticate_step_failed(cmd, authenticate_exchange(cmd, &out, msg)))
 			goto done;
-		if (r == SCRAM_SUCCESS)
-			break;
 	}
-	if (r == SCRAM_TEMPFAIL) {
+	if (r == SASL_TEMPFAIL) {
 		auth_tempfail(cmd, error);
-	} else if (r != SCRAM_SUCCESS) {
-		auth_fail(cmd, "SCRAM-SHA-256", NULL, error);
-	} else if (msg->len != 0) {
-		reply_bad(cmd, "Expected an empty response after server-final");
-	} else if (scram_server_authzid(scram)[0] != '\0' &&
-	           strcmp(scram_server_authzid(scram), scram_server_username(scram)) != 0) {
-		auth_fail(cmd, "SCRAM-SHA-256", scram_server_username(scram),
-		          "authzid differs from authcid");
-	} else {
-		auth_success(cmd, lookup.account_id, lookup.login, "SCRAM-SHA-256");
+	} else if (r != SASL_SUCCESS) {
+		auth_fail(cmd, name, sasl_server_user(sasl), error);
+	} else if (authenticate_success_data(cmd, &out, msg) == 0) {
+		if (sasl_server_finish(sasl, &res, &error) < 0)
+			auth_fail(cmd, name, sasl_server_user(sasl), error);
+		else
+			auth_success(cmd, res->account_id, res->login, name);
 	}
 done:
 	buf_free(&out);
-	scram_server_free(&scram);
+	sasl_server_free(&sasl);
 }
 
 void cmd_authenticate(struct command_ctx *cmd)
@@ -144,12 +116,12 @@ void cmd_authenticate(struct command_ctx *cmd)
 		reply_bad(cmd, "Usage: AUTHENTICATE mechanism [initial-response]");
 		return;
 	}
-	bool plain = strcasecmp(mech, "PLAIN") == 0;
-	if (!plain && strcasecmp(mech, "SCRAM-SHA-256") != 0) {
+	const struct sasl_mech *m = sasl_mech_find(mech);
+	if (m == NULL || !sasl_mech_usable(m, cmd->s->proc->passdb)) {
 		reply_no(cmd, "[CANNOT] Unsupported authentication mechanism");
 		return;
 	}
-	if (plain && !session_plaintext_allowed(cmd->s)) {
+	if ((sasl_mech_flags(m) & SASL_MECH_PLAINTEXT) && !session_plaintext_allowed(cmd->s)) {
 		reply_no(cmd, "[PRIVACYREQUIRED] Plaintext authentication is disabled without TLS");
 		return;
 	}
@@ -165,10 +137,7 @@ void cmd_authenticate(struct command_ctx *cmd)
 		buf_free(&msg);
 		return;
 	}
-	if (plain)
-		authenticate_plain(cmd, &msg);
-	else
-		authenticate_scram(cmd, &msg);
+	authenticate_run(cmd, m, &msg);
 	explicit_bzero(msg.data ? msg.data : (char *)&msg, msg.data ? msg.len : 0);
 	buf_free(&msg);
 }

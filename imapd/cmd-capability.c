@@ -4,24 +4,30 @@
  *
  * Before login: STARTTLS while TLS is off and configured; LOGINDISABLED and no
  * AUTH=PLAIN while plaintext authentication is not allowed (RFC 9051 6.2.3);
- * SCRAM-SHA-256 is always offered (it never reveals the password).
+ * the AUTH= list is lib/auth's mechanism table as far as the passdb can serve it
+ * (SCRAM-SHA-256 needs SCRAM records; it never reveals the password).
  */
 #include "imapd/commands.h"
 #include "imapd/reply.h"
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
+#include "auth/sasl.h"
 #include "base/buf.h"
 
 static void capability_preauth(const struct imap_session *s, struct buf *out)
 {
 	if (!s->tls && s->proc->tls != NULL)
 		buf_append_str(out, " STARTTLS");
-	if (session_plaintext_allowed(s))
-		buf_append_str(out, " AUTH=PLAIN");
-	else
+	bool plaintext = session_plaintext_allowed(s);
+	const struct sasl_mech *m;
+	if (!plaintext)
 		buf_append_str(out, " LOGINDISABLED");
-	buf_append_str(out, " AUTH=SCRAM-SHA-256 SASL-IR");
+	for (size_t i = 0; (m = sasl_mech_at(i)) != NULL; i++)
+		if (sasl_mech_usable(m, s->proc->passdb) &&
+		    (plaintext || !(sasl_mech_flags(m) & SASL_MECH_PLAINTEXT)))
+			buf_printf(out, " AUTH=%s", sasl_mech_name(m));
+	buf_append_str(out, " SASL-IR");
 }
 
 /* After login: what the folder commands (this branch) and the message commands

@@ -1,13 +1,14 @@
 /*
  * cmd-login.c - LOGIN userid password (RFC 9051 6.2.3).  Refused with
  * [PRIVACYREQUIRED] where plaintext authentication is not allowed (the capability
- * list then says LOGINDISABLED); checked against the account's SCRAM record.
+ * list then says LOGINDISABLED); checked through the worker's passdb (lib/auth).
  */
 #include "imapd/auth.h"
 #include "imapd/commands.h"
 #include "imapd/reply.h"
 #include "imapd/session.h"
 
+#include "auth/passdb.h"
 #include "imap/args.h"
 
 #include <string.h>
@@ -16,7 +17,7 @@ void cmd_login(struct command_ctx *cmd)
 {
 	const char *user, *password, *error;
 	size_t ulen, plen;
-	int64_t id;
+	struct passdb_entry entry;
 	if (cmd->arg_count != 2 || !imap_arg_get_astring(cmd->args, &user, &ulen) ||
 	    !imap_arg_get_astring(cmd->args->next, &password, &plen)) {
 		reply_bad(cmd, "Usage: LOGIN userid password");
@@ -26,15 +27,16 @@ void cmd_login(struct command_ctx *cmd)
 		reply_no(cmd, "[PRIVACYREQUIRED] Plaintext authentication is disabled without TLS");
 		return;
 	}
-	if (ulen == 0 || ulen > AUTH_FIELD_MAX || plen == 0 || plen > AUTH_FIELD_MAX) {
+	if (ulen == 0 || ulen > PASSDB_FIELD_MAX || plen == 0 || plen > PASSDB_FIELD_MAX) {
 		auth_fail(cmd, "LOGIN", NULL, "empty or overlong user name or password");
 		return;
 	}
-	int r = auth_verify_password(cmd->s, user, password, &id, &error);
+	int r = passdb_verify_plain(cmd->s->proc->passdb, user, password, cmd->pool, &entry,
+	                            &error);
 	if (r < 0)
 		auth_tempfail(cmd, error);
 	else if (r == 0)
 		auth_fail(cmd, "LOGIN", user, "unknown user or wrong password");
 	else
-		auth_success(cmd, id, auth_login_name(cmd->s, user), "LOGIN");
+		auth_success(cmd, entry.account_id, entry.login, "LOGIN");
 }

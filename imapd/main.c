@@ -9,13 +9,15 @@
  * Under cairn-master it serves the imap (143, STARTTLS) and imaps (993, implicit
  * TLS: `tls = yes` on the listener) services alike.
  */
-#include "imapd/limits.h"
 #include "imapd/session.h"
 #include "imapd/settings.h"
 
+#include "auth/passdb-sql.h"
+#include "auth/passdb.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "base/tls.h"
+#include "service/limits.h"
 #include "service/service.h"
 #include "store/db.h"
 #include "service/notify.h"
@@ -39,16 +41,9 @@ static int imapd_pre_init(struct service_context *ctx, const char **error_r)
 	return 0;
 }
 
-static int imapd_post_init(struct service_context *ctx, const char **error_r)
+/* Refuse to serve a database whose applied migrations are not our schema files. */
+static int imapd_verify_schema(struct service_context *ctx, const char **error_r)
 {
-	notify_configure(ctx->config);
-	store_on_change(notify_changed); /* every committed change is announced */
-	if (limits_init(&imapd_set, error_r) < 0)
-		return -1;
-	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);
-	if (imapd_proc.db == NULL)
-		return -1;
-	/* Refuse to serve a database whose applied migrations are not our schema files. */
 	const char *dir = config_get(config_find(ctx->config, "database", NULL), "schema_dir",
 	                             CAIRN_SCHEMA_DIR);
 	int verified;
@@ -61,6 +56,27 @@ static int imapd_post_init(struct service_context *ctx, const char **error_r)
 	if (!verified)
 		log_warn("schema_unverified", "schema_dir=%s error=%s", log_q(dir),
 		         log_q(*error_r));
+	return 0;
+}
+
+static int imapd_post_init(struct service_context *ctx, const char **error_r)
+{
+	notify_configure(ctx->config);
+	store_on_change(notify_changed); /* every committed change is announced */
+	if (limits_init(&imapd_set.limits, error_r) < 0)
+		return -1;
+	imapd_proc.db = db_connect(imapd_set.db_conninfo, error_r);
+	if (imapd_proc.db == NULL)
+		return -1;
+	if (imapd_verify_schema(ctx, error_r) < 0)
+		return -1;
+	const struct passdb_settings pset = {
+	        .default_domain = imapd_set.default_domain,
+	        .fake_secret = imapd_set.fake_secret,
+	        .fake_secret_len = imapd_set.fake_secret_len,
+	        .fake_iterations = imapd_set.scram_iterations,
+	};
+	imapd_proc.passdb = passdb_sql_new(imapd_proc.db, &pset);
 	return 0;
 }
 
@@ -82,6 +98,7 @@ static void imapd_serve(struct service_context *ctx, const struct service_client
 static void imapd_on_exit(struct service_context *ctx)
 {
 	(void)ctx;
+	passdb_free(&imapd_proc.passdb);
 	db_close(&imapd_proc.db);
 	tls_ctx_free(&imapd_proc.tls);
 }

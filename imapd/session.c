@@ -10,7 +10,6 @@
 #include "imapd/session.h"
 
 #include "imapd/commands.h"
-#include "imapd/limits.h"
 #include "imapd/mailbox-view.h"
 #include "imapd/reply.h"
 #include "imapd/settings.h"
@@ -22,6 +21,7 @@
 #include "base/xalloc.h"
 #include "imap/parser.h"
 #include "imap/quote.h"
+#include "service/limits.h"
 #include "service/service.h"
 
 #include <string.h>
@@ -345,7 +345,7 @@ static int session_start(struct imap_session *s)
 		}
 		s->tls = true;
 	}
-	if (limits_acquire(s->set, LIMITS_IP, s->peer_ip, &s->ip_slot, &error) < 0) {
+	if (limits_acquire(&s->set->limits, LIMITS_IP, s->peer_ip, &s->ip_slot, &error) < 0) {
 		log_warn("connection_refused", "ip=%s reason=%s", log_q(s->peer_ip), log_q(error));
 		conn_printf(s->conn, "* BYE [UNAVAILABLE] %s\r\n", error);
 		return -1;

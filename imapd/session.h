@@ -33,6 +33,7 @@ struct imap_parser;
 struct imapd_settings;
 struct limits_slot;
 struct mailbox_view;
+struct passdb;
 struct service_client;
 struct tls_ctx;
 
@@ -55,6 +56,7 @@ struct imapd_process {
 	const struct imapd_settings *set;
 	struct db *db; /* this worker's PostgreSQL connection */
 	struct tls_ctx *tls; /* NULL when [tls] is not configured */
+	struct passdb *passdb; /* LOGIN / AUTHENTICATE check against it (lib/auth) */
 };
 
 struct imap_session {
@@ -84,7 +86,7 @@ struct imap_session {
 	struct mailbox_view *view;
 
 	unsigned auth_failures; /* failed LOGIN/AUTHENTICATE attempts so far */
-	struct limits_slot *ip_slot, *user_slot; /* connection limits held (limits.h) */
+	struct limits_slot *ip_slot, *user_slot; /* connection limits held (service/limits.h) */
 	uint64_t commands; /* commands run, for the logout log line */
 };
 

@@ -60,8 +60,8 @@ static int imapd_settings_ints(struct config *cfg, const struct config_section *
 	    config_get_int(cfg, sec, "max_auth_failures", 3, 1, 100, &v[6], error_r) ||
 	    config_get_int(cfg, sec, "scram_iterations", 8192, 4096, 10000000, &v[7], error_r))
 		return -1;
-	set->max_connections_per_user = (unsigned)v[0];
-	set->max_connections_per_ip = (unsigned)v[1];
+	set->limits.max_per_user = (unsigned)v[0];
+	set->limits.max_per_ip = (unsigned)v[1];
 	set->timeout_preauth_s = (unsigned)v[2];
 	set->timeout_auth_s = (unsigned)v[3];
 	set->appendlimit = (uint64_t)v[4];
@@ -96,7 +96,7 @@ int imapd_settings_load(struct config *cfg, struct imapd_settings *set, const ch
 		return -1;
 	imapd_settings_hostname(cfg, imap, set);
 	set->default_domain = config_get(imap, "default_domain", NULL);
-	set->limits_dir = config_get(imap, "limits_dir", "/run/cairn/imap-limits");
+	set->limits.dir = config_get(imap, "limits_dir", "/run/cairn/imap-limits");
 	set->tls_cert = config_get(tls, "cert", NULL);
 	set->tls_key = config_get(tls, "key", NULL);
 	if ((set->tls_cert == NULL) != (set->tls_key == NULL)) {

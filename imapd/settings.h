@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "service/limits.h"
+
 struct config;
 
 /* [imap] allow_plaintext_auth */
@@ -25,9 +27,9 @@ struct imapd_settings {
 	const char *hostname; /* greeting; default gethostname() */
 	const char *default_domain; /* appended to logins without '@' (NULL: none) */
 	enum imapd_plaintext plaintext_auth;
-	unsigned max_connections_per_user; /* 0: unlimited */
-	unsigned max_connections_per_ip; /* 0: unlimited */
-	const char *limits_dir; /* slot files for the two limits above (limits.h) */
+	/* max_connections_per_user, max_connections_per_ip (0: unlimited) and
+	 * limits_dir, the slot files (lib/service/limits.h) */
+	struct limits_settings limits;
 	unsigned timeout_preauth_s; /* before login (60) */
 	unsigned timeout_auth_s; /* after login (1800) */
 	uint64_t appendlimit; /* bytes of one APPEND literal (APPENDLIMIT=) */

@@ -5,14 +5,13 @@
  * fake record and SASLprep.
  */
 #include "unit.h"
+#include "scram_client.h"
 
 #include "auth/saslprep.h"
-#include "auth/scram-private.h"
 #include "auth/scram.h"
 #include "base/base64.h"
 #include "base/buf.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 
 #define RFC_CNONCE "rOprNGfwEbeRWgbNEkqO"
@@ -262,37 +261,6 @@ static void test_malformed_client_final(void)
  * password from server-first, given client-first-bare; *server_sig_r gets the
  * expected server-final.
  */
-static void client_final(const char *password, const char *first_bare, const char *gs2_b64,
-                         const char *server_first, struct buf *final, struct buf *server_final)
-{
-	const char *r = strstr(server_first, "r="), *sp = strstr(server_first, ",s=");
-	const char *ip = strstr(server_first, ",i=");
-	CU_ASSERT_FATAL(r != NULL && sp != NULL && ip != NULL);
-	unsigned char salt[64], salted[32], ck[32], sk[32], stored[32], sig[32];
-	size_t salt_len;
-	const char *err;
-	CU_ASSERT_FATAL(base64_decode_to(sp + 3, (size_t)(ip - sp - 3), salt, sizeof(salt),
-	                                 &salt_len, &err) == 0);
-	int iter = atoi(ip + 3);
-	CU_ASSERT_FATAL(PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len,
-	                                  iter, EVP_sha256(), 32, salted) == 1);
-	scram_hmac(salted, 32, "Client Key", 10, ck);
-	scram_hash(ck, 32, stored);
-	scram_hmac(salted, 32, "Server Key", 10, sk);
-	buf_printf(final, "c=%s,%.*s", gs2_b64, (int)(sp - r), r);
-	struct buf am = BUF_INIT;
-	buf_printf(&am, "%s,%s,%s", first_bare, server_first, buf_cstr(final));
-	scram_hmac(stored, 32, am.data, am.len, sig);
-	for (int i = 0; i < 32; i++)
-		ck[i] ^= sig[i];
-	buf_append_str(final, ",p=");
-	base64_encode(ck, 32, final);
-	scram_hmac(sk, 32, am.data, am.len, sig);
-	buf_append_str(server_final, "v=");
-	base64_encode(sig, 32, server_final);
-	buf_free(&am);
-}
-
 static void test_random_nonce_roundtrip_with_authzid(void)
 {
 	struct fake_db db;
@@ -311,8 +279,8 @@ static void test_random_nonce_roundtrip_with_authzid(void)
 	CU_ASSERT_EQUAL(strchr(out.data, ',') - out.data, 2 + 11 + 24);
 	struct buf gs2 = BUF_INIT;
 	base64_encode("n,a=admin=2Cx,", 14, &gs2);
-	client_final("s3cret pass", strchr(strchr(first, ',') + 1, ',') + 1, buf_cstr(&gs2),
-	             buf_cstr(&out), &final, &expect);
+	scram_client_final("s3cret pass", strchr(strchr(first, ',') + 1, ',') + 1, buf_cstr(&gs2),
+	                   buf_cstr(&out), &final, &expect);
 	CU_ASSERT_EQUAL(step_str(s, buf_cstr(&final), &out, &err), SCRAM_SUCCESS);
 	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), buf_cstr(&expect));
 	CU_ASSERT_STRING_EQUAL(scram_server_username(s), "a,b=c@example.test");
@@ -343,7 +311,8 @@ static void test_gs2_y_flag(void)
 	struct buf out = BUF_INIT, final = BUF_INIT, expect = BUF_INIT;
 	const char *err;
 	CU_ASSERT_EQUAL(step_str(s, "y,,n=user,r=" RFC_CNONCE, &out, &err), SCRAM_CONTINUE);
-	client_final("pencil", "n=user,r=" RFC_CNONCE, "eSws", buf_cstr(&out), &final, &expect);
+	scram_client_final("pencil", "n=user,r=" RFC_CNONCE, "eSws", buf_cstr(&out), &final,
+	                   &expect);
 	CU_ASSERT_EQUAL(step_str(s, buf_cstr(&final), &out, &err), SCRAM_SUCCESS);
 	CU_ASSERT_STRING_EQUAL(buf_cstr(&out), buf_cstr(&expect));
 	scram_server_free(&s);

@@ -1,10 +1,9 @@
 /*
  * limits.c - per-user and per-IP connection limits shared by every worker of a
- * node, as flock()ed slot files (the design is in limits.h).
+ * node, as flock()ed slot files (limits_init, limits_acquire, limits_release; the
+ * design is in limits.h).
  */
-#include "imapd/limits.h"
-
-#include "imapd/settings.h"
+#include "service/limits.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -22,19 +21,19 @@ struct limits_slot {
 	int fd;
 };
 
-int limits_init(const struct imapd_settings *set, const char **error_r)
+int limits_init(const struct limits_settings *set, const char **error_r)
 {
 	static char errbuf[512];
-	if (set->max_connections_per_ip == 0 && set->max_connections_per_user == 0)
+	if (set->max_per_ip == 0 && set->max_per_user == 0)
 		return 0;
-	if (mkdir(set->limits_dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(errbuf, sizeof(errbuf), "limits_dir %s: mkdir: %s", set->limits_dir,
+	if (mkdir(set->dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(errbuf, sizeof(errbuf), "limits_dir %s: mkdir: %s", set->dir,
 		         strerror(errno));
 		*error_r = errbuf;
 		return -1;
 	}
-	if (access(set->limits_dir, W_OK | X_OK) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "limits_dir %s: not writable: %s", set->limits_dir,
+	if (access(set->dir, W_OK | X_OK) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "limits_dir %s: not writable: %s", set->dir,
 		         strerror(errno));
 		*error_r = errbuf;
 		return -1;
@@ -55,16 +54,15 @@ static size_t limits_prefix(const char *dir, enum limits_kind kind, const char *
 	return n > 0 ? (size_t)n : 0;
 }
 
-int limits_acquire(const struct imapd_settings *set, enum limits_kind kind, const char *key,
+int limits_acquire(const struct limits_settings *set, enum limits_kind kind, const char *key,
                    struct limits_slot **slot_r, const char **error_r)
 {
-	unsigned max =
-	        kind == LIMITS_IP ? set->max_connections_per_ip : set->max_connections_per_user;
+	unsigned max = kind == LIMITS_IP ? set->max_per_ip : set->max_per_user;
 	char path[4096];
 	*slot_r = NULL;
 	if (max == 0)
 		return 0;
-	size_t plen = limits_prefix(set->limits_dir, kind, key, path, sizeof(path) - 16);
+	size_t plen = limits_prefix(set->dir, kind, key, path, sizeof(path) - 16);
 	for (unsigned i = 0; i < max; i++) {
 		snprintf(path + plen, sizeof(path) - plen, ".%u", i);
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -88,7 +86,7 @@ int limits_acquire(const struct imapd_settings *set, enum limits_kind kind, cons
 		}
 	}
 	*error_r = kind == LIMITS_IP ? "Too many connections from your address"
-	                             : "[LIMIT] Too many simultaneous connections for this user";
+	                             : "Too many simultaneous connections for this user";
 	return -1;
 }
 
