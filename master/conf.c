@@ -12,10 +12,12 @@
 #include "service/privs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define MASTER_MAX_ARGS 64
@@ -299,16 +301,69 @@ static int master_conf_section(struct master_conf *conf, const struct config_sec
 	                  : master_conf_event(conf, sec, error_r);
 }
 
+/* Copy src to dst, stopping a little past limit (the parser then refuses the size). */
+static int master_conf_copy(int src, int dst, size_t limit)
+{
+	char chunk[8192];
+	size_t total = 0;
+	while (total <= limit) {
+		ssize_t n = read(src, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (int)n;
+		if (write(dst, chunk, (size_t)n) != n)
+			return -1;
+		total += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Copy path into a sealed memfd: the master parses that copy and hands the same bytes
+ * to every worker and event it starts (CAIRN_CONF_FD), so an edit made to the file
+ * later, or a reload the master rejected, cannot reach a worker it starts afterwards.
+ */
+static int master_conf_snapshot(const char *path, const char **error_r)
+{
+	static char msg[PATH_MAX + 128];
+	const unsigned seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+	int src = open(path, O_RDONLY | O_CLOEXEC);
+	if (src < 0) {
+		snprintf(msg, sizeof(msg), "%s:0: cannot open: %s", path, strerror(errno));
+		*error_r = msg;
+		return -1;
+	}
+	int fd = memfd_create("cairn.conf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int ok = fd >= 0 && master_conf_copy(src, fd, CONFIG_MAX_SIZE) == 0 &&
+	         fcntl(fd, F_ADD_SEALS, seals) == 0;
+	int saved = errno;
+	close(src);
+	if (ok)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	snprintf(msg, sizeof(msg), "%s:0: cannot copy: %s", path, strerror(saved));
+	*error_r = msg;
+	return -1;
+}
+
 struct master_conf *master_conf_load(const char *path, const char **error_r)
 {
 	char abspath[PATH_MAX];
 	if (realpath(path, abspath) == NULL)
 		snprintf(abspath, sizeof(abspath), "%s", path); /* config_load reports it */
-	struct config *cfg = config_load(abspath, error_r);
-	if (cfg == NULL)
+	int fd = master_conf_snapshot(abspath, error_r);
+	if (fd < 0)
 		return NULL;
+	struct config *cfg = config_load_fd(abspath, fd, error_r);
+	if (cfg == NULL) {
+		close(fd);
+		return NULL;
+	}
 	struct master_conf *conf = xcalloc(1, sizeof(*conf));
 	conf->cfg = cfg;
+	conf->text_fd = fd;
 	conf->path = cfg->path;
 	conf->shutdown_grace = 10;
 	for (const struct config_section *sec = cfg->sections; sec; sec = sec->next)
@@ -324,5 +379,7 @@ void master_conf_free(struct master_conf **confp)
 	if (*confp == NULL)
 		return;
 	config_free(&(*confp)->cfg);
+	if ((*confp)->text_fd >= 0)
+		close((*confp)->text_fd);
 	XFREE(*confp);
 }

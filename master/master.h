@@ -58,6 +58,7 @@ struct master_event {
 struct master_conf {
 	struct config *cfg; /* owns every string and struct above */
 	const char *path; /* absolute path handed to workers as CAIRN_CONF */
+	int text_fd; /* sealed memfd with the text cfg was parsed from: CAIRN_CONF_FD */
 	const char *pidfile; /* NULL: none */
 	int log_syslog;
 	int64_t shutdown_grace; /* seconds */

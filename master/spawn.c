@@ -50,7 +50,7 @@ static void master_child_stdin(void)
  */
 static int master_child_fds(const int *src, int n)
 {
-	int tmp[SERVICE_MAX_LISTEN + 1];
+	int tmp[SERVICE_MAX_LISTEN + 2];
 	for (int i = 0; i < n; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, SERVICE_STATUS_FD + n)) < 0)
 			return -1;
@@ -71,6 +71,9 @@ static void master_worker_env(struct master *m, struct master_service *svc)
 	}
 	snprintf(n, sizeof(n), "%d", svc->nlisten);
 	setenv("CAIRN_CONF", m->conf->path, 1);
+	char conf_fd[16]; /* master_worker_child put it after the listeners */
+	snprintf(conf_fd, sizeof(conf_fd), "%d", SERVICE_STATUS_FD + svc->nlisten + 1);
+	setenv("CAIRN_CONF_FD", conf_fd, 1);
 	setenv("CAIRN_SERVICE", svc->name, 1);
 	setenv("CAIRN_LISTEN_FDS", n, 1);
 	setenv("CAIRN_LISTEN", addrs, 1);
@@ -79,13 +82,14 @@ static void master_worker_env(struct master *m, struct master_service *svc)
 
 static void master_worker_child(struct master *m, struct master_service *svc)
 {
-	int src[SERVICE_MAX_LISTEN + 1];
+	int src[SERVICE_MAX_LISTEN + 2]; /* status pipe, listeners, configuration */
 	src[0] = svc->status_wr;
 	for (int i = 0; i < svc->nlisten; i++)
 		src[1 + i] = svc->listen[i].fd;
+	src[1 + svc->nlisten] = m->conf->text_fd;
 	master_child_signals();
 	master_child_stdin();
-	if (master_child_fds(src, svc->nlisten + 1) < 0) {
+	if (master_child_fds(src, svc->nlisten + 2) < 0) {
 		log_error("spawn_failed", "service=%s error=%s", svc->name, log_q(strerror(errno)));
 		_exit(127);
 	}
@@ -153,6 +157,9 @@ static void master_event_child(struct master *m, struct master_event *ev)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 	}
 	setenv("CAIRN_CONF", m->conf->path, 1);
+	char conf_fd[16];
+	snprintf(conf_fd, sizeof(conf_fd), "%d", dup(m->conf->text_fd)); /* without CLOEXEC */
+	setenv("CAIRN_CONF_FD", conf_fd, 1);
 	unsetenv("CAIRN_SERVICE");
 	execv(ev->argv[0], ev->argv);
 	log_error("exec_failed", "event=%s cmd=%s error=%s", ev->name, log_q(ev->argv[0]),

@@ -10,12 +10,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CONFIG_MAX_SIZE (4 * 1024 * 1024)
+#include <unistd.h>
 
 static char config_errbuf[1024];
 
@@ -184,23 +184,33 @@ struct config *config_parse(const char *path, const char *text, const char **err
 	return cfg;
 }
 
-struct config *config_load(const char *path, const char **error_r)
+/* One read at off: pread, so a descriptor shared with other processes keeps its
+ * offset; a pipe (-c /dev/stdin) is read as a stream. */
+static ssize_t config_read_at(int fd, char *dst, size_t size, off_t off, int *stream)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		*error_r = config_parse_error(path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
+	for (;;) {
+		ssize_t n = *stream ? read(fd, dst, size) : pread(fd, dst, size, off);
+		if (n < 0 && errno == ESPIPE && !*stream && off == 0) {
+			*stream = 1;
+			continue;
+		}
+		if (n >= 0 || errno != EINTR)
+			return n;
 	}
+}
+
+struct config *config_load_fd(const char *path, int fd, const char **error_r)
+{
 	struct buf text = BUF_INIT;
 	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && text.len <= CONFIG_MAX_SIZE)
-		buf_append(&text, chunk, n);
-	int failed = ferror(f);
-	fclose(f);
+	ssize_t n = 0;
+	int stream = 0;
+	while (text.len <= CONFIG_MAX_SIZE &&
+	       (n = config_read_at(fd, chunk, sizeof(chunk), (off_t)text.len, &stream)) > 0)
+		buf_append(&text, chunk, (size_t)n);
 	struct config *cfg = NULL;
-	if (failed)
-		*error_r = config_parse_error(path, 0, "read error");
+	if (text.len <= CONFIG_MAX_SIZE && n < 0)
+		*error_r = config_parse_error(path, 0, "read error: %s", strerror(errno));
 	else if (text.len > CONFIG_MAX_SIZE)
 		*error_r = config_parse_error(path, 0, "file larger than 4 MiB");
 	else if (memchr(buf_cstr(&text), '\0', text.len) != NULL)
@@ -209,6 +219,32 @@ struct config *config_load(const char *path, const char **error_r)
 		cfg = config_parse(path, buf_cstr(&text), error_r);
 	buf_free(&text);
 	return cfg;
+}
+
+struct config *config_load(const char *path, const char **error_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*error_r = config_parse_error(path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	struct config *cfg = config_load_fd(path, fd, error_r);
+	close(fd);
+	return cfg;
+}
+
+struct config *config_load_inherited(const char *path, const char **error_r)
+{
+	const char *env = getenv("CAIRN_CONF_FD");
+	char *end;
+	long fd = env ? strtol(env, &end, 10) : -1;
+	if (env == NULL)
+		return config_load(path, error_r);
+	if (*env == '\0' || *end != '\0' || fd < 0 || fd > INT32_MAX) {
+		*error_r = config_parse_error(path, 0, "CAIRN_CONF_FD=%s is not a descriptor", env);
+		return NULL;
+	}
+	return config_load_fd(path, (int)fd, error_r);
 }
 
 void config_free(struct config **cfgp)

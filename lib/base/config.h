@@ -21,6 +21,8 @@
 
 #include <stdint.h>
 
+#define CONFIG_MAX_SIZE (4 * 1024 * 1024) /* larger files are refused */
+
 struct config_entry {
 	const char *key;
 	const char *value;
@@ -47,6 +49,18 @@ struct config {
  * (a static buffer valid until the next call).
  */
 struct config *config_load(const char *path, const char **error_r);
+/*
+ * Parse the file open on fd from its first byte (pread: the offset of a descriptor
+ * shared with other processes is left alone); path is only used in messages.
+ */
+struct config *config_load_fd(const char *path, int fd, const char **error_r);
+/*
+ * The configuration cairn-master accepted: the sealed copy it passes to the
+ * programs it starts as $CAIRN_CONF_FD (named path in messages), so that a file
+ * edited since, or a reload the master rejected, never reaches them.  Without
+ * $CAIRN_CONF_FD: config_load(path).
+ */
+struct config *config_load_inherited(const char *path, const char **error_r);
 /* Parse text already in memory; path is only used in messages. */
 struct config *config_parse(const char *path, const char *text, const char **error_r);
 /* Free the config and everything in it; sets *cfg to NULL. */

@@ -122,12 +122,15 @@ static int service_listener_standalone(struct service_state *st, const char *spe
 static struct config *service_load_config(const char *path, int standalone)
 {
 	const char *error;
-	int explicit = path != NULL || getenv("CAIRN_CONF") != NULL;
+	int explicit_c = path != NULL;
+	int explicit = explicit_c || getenv("CAIRN_CONF") != NULL;
 	if (path == NULL)
 		path = getenv("CAIRN_CONF") ? getenv("CAIRN_CONF") : SERVICE_DEFAULT_CONF;
 	if (standalone && !explicit && access(path, F_OK) < 0)
 		return config_parse("(no configuration)", "", &error);
-	struct config *cfg = config_load(path, &error);
+	/* Under the master without -c: the configuration it accepted, not the file now. */
+	struct config *cfg =
+	        explicit_c ? config_load(path, &error) : config_load_inherited(path, &error);
 	if (cfg == NULL)
 		log_fatal("config_error", "error=%s", log_q(error));
 	return cfg;

@@ -326,6 +326,37 @@ class ReloadTest(MasterTestCase):
         self.m.stop()
 
 
+    def replace_worker(self, service):
+        """SIGKILL one worker of service; return once a replacement serves a client."""
+        victim = self.m.workers(service)[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.time() + scaled(30)
+        now = [victim]
+        while time.time() < deadline and (len(now) < 2 or victim in now):
+            time.sleep(0.02)
+            now = self.m.workers(service)
+        self.assertNotIn(victim, now)
+        self.assertGreaterEqual(len(now), 2, "min_idle=2 kept with the new worker")
+        c = Echo(self.m.addr(service))
+        self.assertEqual(c.cmd("new worker"), "new worker")
+        c.close()
+
+    def test_new_workers_get_the_accepted_config_not_the_file(self):
+        """Workers started after the file changed use what the master accepted: an
+        edit in place (not yet reloaded) or a reload the master rejected never
+        reaches them (they once re-read the file and died with config_error)."""
+        self.m.service("echo", ECHOD, min_idle=2)
+        self.m.start()
+        good = self.m.render()
+        with open(self.m.conf_path, "w") as f:  # in place, half-finished, no SIGHUP
+            f.write("[service other]\ncmd = /bin/true\n[")
+        self.replace_worker("echo")
+        self.m.expect_log(r"level=error event=reload_failed ")
+        self.assertFalse(self.m.reload(good.replace("[service echo]", "[service echo]\nbogus = 1")))
+        self.replace_worker("echo")
+        self.m.stop()  # fails on any config_error a worker logged
+
+
 class ConfigErrorTest(MasterTestCase):
     def check_error(self, text, line, fragment):
         rc, out = self.m.check(text)

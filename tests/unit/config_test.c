@@ -122,12 +122,81 @@ static void test_load_missing_and_nul(void)
 	unlink(path);
 }
 
+/* From its first byte whatever the descriptor's offset (shared with other processes). */
+static void test_load_fd_from_start(void)
+{
+	const char *error = NULL;
+	char path[] = "/tmp/cairn-config-test-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(write(fd, "k = v\n[database]\n", 17), 17);
+	struct config *cfg = config_load_fd("fd.conf", fd, &error); /* offset at the end */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(config_get(config_global(cfg), "k", NULL), "v");
+	CU_ASSERT_PTR_NOT_NULL(config_find(cfg, "database", NULL));
+	CU_ASSERT_EQUAL(lseek(fd, 0, SEEK_CUR), 17); /* left where it was */
+	config_free(&cfg);
+	close(fd);
+}
+
+static void test_load_fd_pipe(void)
+{
+	const char *error = NULL;
+	int p[2];
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	CU_ASSERT_EQUAL(write(p[1], "k = piped\n", 10), 10);
+	close(p[1]);
+	struct config *cfg = config_load_fd("pipe.conf", p[0], &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(config_get(config_global(cfg), "k", NULL), "piped");
+	config_free(&cfg);
+	close(p[0]);
+}
+
+/* $CAIRN_CONF_FD wins over the path (the master's accepted copy); a bad one is an error. */
+static void test_load_inherited(void)
+{
+	const char *error = NULL;
+	char path[] = "/tmp/cairn-config-test-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "k = accepted\n", 13), 13);
+	char num[16];
+	snprintf(num, sizeof(num), "%d", fd);
+	setenv("CAIRN_CONF_FD", num, 1);
+	struct config *cfg = config_load_inherited("/nonexistent/cairn.conf", &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(config_get(config_global(cfg), "k", NULL), "accepted");
+	CU_ASSERT_STRING_EQUAL(cfg->path, "/nonexistent/cairn.conf"); /* named in messages */
+	config_free(&cfg);
+	static const char *const bad[] = {"", "x", "3x", "-1", "99999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("CAIRN_CONF_FD", bad[i], 1);
+		CU_ASSERT_PTR_NULL(config_load_inherited(path, &error));
+		CU_ASSERT(strstr(error, "is not a descriptor") != NULL);
+	}
+	setenv("CAIRN_CONF_FD", "1000000", 1); /* not open */
+	CU_ASSERT_PTR_NULL(config_load_inherited(path, &error));
+	CU_ASSERT(strstr(error, "read error") != NULL);
+	unsetenv("CAIRN_CONF_FD");
+	cfg = config_load_inherited(path, &error); /* no descriptor: the file */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(config_get(config_global(cfg), "k", NULL), "accepted");
+	config_free(&cfg);
+	close(fd);
+	unlink(path);
+}
+
 static const struct unit_test config_tests[] = {
         {"sections_and_values", test_sections_and_values},
         {"typed_getters", test_typed_getters},
         {"check_keys", test_check_keys},
         {"syntax_errors", test_syntax_errors},
         {"load_missing_and_nul", test_load_missing_and_nul},
+        {"load_fd_from_start", test_load_fd_from_start},
+        {"load_fd_pipe", test_load_fd_pipe},
+        {"load_inherited", test_load_inherited},
         {NULL, NULL},
 };
 UNIT_SUITE("config", config_tests)

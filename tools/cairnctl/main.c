@@ -88,7 +88,9 @@ static void ctl_load_config(struct ctl *ctl)
 	if (path == NULL)
 		return;
 	const char *error;
-	ctl->config = config_load(path, &error);
+	/* Run by a master event without -c: the configuration the master accepted. */
+	ctl->config =
+	        ctl->config_path ? config_load(path, &error) : config_load_inherited(path, &error);
 	if (ctl->config == NULL) {
 		ctl_fail(CTL_USAGE, "%s", error);
 		exit(CTL_USAGE);

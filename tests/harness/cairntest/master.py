@@ -150,9 +150,9 @@ class Master:
         return "\n".join(out)
 
     def write_config(self, text=None):
-        """Write the rendered sections (or text verbatim) to conf_path, atomically:
-        workers read the file by path when they start, and one forked while it was
-        half written would read half a configuration."""
+        """Write the rendered sections (or text verbatim) to conf_path, atomically, so
+        the master never parses half a file on SIGHUP (its workers never read the
+        file: they get the copy the master accepted, $CAIRN_CONF_FD)."""
         tmp = self.conf_path + ".tmp"
         with open(tmp, "w") as f:
             f.write(self.render() if text is None else text)
