@@ -38,7 +38,7 @@ static void capability_auth(const struct imap_session *s, struct buf *out)
 	               " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE"
 	               " STATUS=SIZE UIDPLUS UNSELECT MOVE ESEARCH UTF8=ACCEPT CONDSTORE QRESYNC");
 	buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)s->set->appendlimit);
-	buf_append_str(out, " IDLE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE");
+	buf_append_str(out, " IDLE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE");
 }
 
 void capability_append(const struct imap_session *s, struct buf *out)

@@ -26,6 +26,7 @@ static const struct command_def commands[] = {
         {"LOGIN", cmd_login, NOT_AUTH, COMMAND_FLAG_BREAKS_PIPELINE | COMMAND_FLAG_CREDENTIALS},
         /* 6.3: authenticated */
         {"ENABLE", cmd_enable, AUTH, 0},
+        {"COMPRESS", cmd_compress, AUTH, COMMAND_FLAG_BREAKS_PIPELINE}, /* RFC 4978 */
         {"IDLE", cmd_idle, AUTH, COMMAND_FLAG_BREAKS_PIPELINE}, /* RFC 2177 */
         {"SELECT", cmd_select, AUTH, COMMAND_FLAG_BREAKS_PIPELINE},
         {"EXAMINE", cmd_select, AUTH, COMMAND_FLAG_BREAKS_PIPELINE},

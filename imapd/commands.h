@@ -100,6 +100,7 @@ void cmd_capability(struct command_ctx *cmd);
 void cmd_noop(struct command_ctx *cmd);
 void cmd_logout(struct command_ctx *cmd);
 void cmd_starttls(struct command_ctx *cmd);
+void cmd_compress(struct command_ctx *cmd);
 void cmd_authenticate(struct command_ctx *cmd);
 void cmd_login(struct command_ctx *cmd);
 void cmd_enable(struct command_ctx *cmd);

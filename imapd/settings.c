@@ -25,6 +25,7 @@ static const char *const imapd_settings_keys[] = {
         "auth_fail_delay_ms",
         "max_auth_failures",
         "scram_iterations",
+        "compress_level",
         NULL,
 };
 
@@ -50,7 +51,7 @@ static int imapd_settings_plaintext(struct config *cfg, const struct config_sect
 static int imapd_settings_ints(struct config *cfg, const struct config_section *sec,
                                struct imapd_settings *set, const char **error_r)
 {
-	int64_t v[8];
+	int64_t v[9];
 	if (config_get_int(cfg, sec, "max_connections_per_user", 20, 0, 100000, &v[0], error_r) ||
 	    config_get_int(cfg, sec, "max_connections_per_ip", 50, 0, 100000, &v[1], error_r) ||
 	    config_get_int(cfg, sec, "timeout_preauth", 60, 1, 3600, &v[2], error_r) ||
@@ -58,7 +59,8 @@ static int imapd_settings_ints(struct config *cfg, const struct config_section *
 	    config_get_int(cfg, sec, "appendlimit", 64 << 20, 1024, 1LL << 31, &v[4], error_r) ||
 	    config_get_int(cfg, sec, "auth_fail_delay_ms", 1000, 0, 60000, &v[5], error_r) ||
 	    config_get_int(cfg, sec, "max_auth_failures", 3, 1, 100, &v[6], error_r) ||
-	    config_get_int(cfg, sec, "scram_iterations", 8192, 4096, 10000000, &v[7], error_r))
+	    config_get_int(cfg, sec, "scram_iterations", 8192, 4096, 10000000, &v[7], error_r) ||
+	    config_get_int(cfg, sec, "compress_level", 6, 0, 9, &v[8], error_r))
 		return -1;
 	set->limits.max_per_user = (unsigned)v[0];
 	set->limits.max_per_ip = (unsigned)v[1];
@@ -68,6 +70,7 @@ static int imapd_settings_ints(struct config *cfg, const struct config_section *
 	set->auth_fail_delay_ms = (unsigned)v[5];
 	set->max_auth_failures = (unsigned)v[6];
 	set->scram_iterations = (unsigned)v[7];
+	set->compress_level = (int)v[8];
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct imapd_settings {
 	unsigned auth_fail_delay_ms; /* pause after the first failed login, doubled after each */
 	unsigned max_auth_failures; /* BYE after this many failed logins */
 	unsigned scram_iterations; /* shown for unknown users (match cairnctl's records) */
+	int compress_level; /* zlib level of COMPRESS=DEFLATE, 0..9 (6) */
 
 	const char *tls_cert, *tls_key; /* [tls] cert, key (NULL: no STARTTLS, no imaps) */
 	const char *db_conninfo; /* [database] conninfo (required) */

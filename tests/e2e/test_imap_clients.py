@@ -148,6 +148,8 @@ class ClientsTest(unittest.TestCase):
         self.assertIn("F", flagged[0].rsplit(":2,", 1)[1])
         out = self.mbsync(rc)  # a third run finds nothing to do
         self.assertEqual(len(glob.glob(os.path.join(local, "Sync", "*", "*"))), 3, out)
+        # isync 1.4 turns on COMPRESS=DEFLATE by itself when the server offers it.
+        self.assertIn("event=compress mechanism=deflate", self.node.master.log())
 
 
 if __name__ == "__main__":
