@@ -229,9 +229,9 @@ static void search_key_sql(struct search_sql *q, const struct search_key *k, int
 	}
 }
 
-int mailbox_search(struct db *db, int64_t mailbox_id, int64_t seen_account, uint32_t max_uid,
-                   const struct search_key *key, struct arena *arena, uint32_t **uids_r,
-                   size_t *n_r, const char **error_r)
+int mailbox_search_sql(int64_t mailbox_id, int64_t seen_account, uint32_t max_uid,
+                       const struct search_key *key, struct arena *arena, const char **sql_r,
+                       const char *const **params_r, int *nparams_r, const char **error_r)
 {
 	struct search_sql q = {.arena = arena};
 	q.params = arena_alloc(arena, (SEARCH_MAX_PARAMS + 3) * sizeof(*q.params));
@@ -242,13 +242,30 @@ int mailbox_search(struct db *db, int64_t mailbox_id, int64_t seen_account, uint
 	search_key_sql(&q, key, 0);
 	if (q.error != NULL)
 		return store_fail(STORE_EINVAL, error_r, "%s", q.error);
-	const char *sql = arena_printf(arena,
-	                               "SELECT mm.uid FROM mailbox_messages mm JOIN messages m ON "
-	                               "m.id = mm.message_id WHERE mm.mailbox_id = $1::int8 AND "
-	                               "mm.uid <= $3::int8 AND $2::int8 IS NOT NULL AND (%s) "
-	                               "ORDER BY mm.uid",
-	                               buf_cstr(&q.where));
-	PGresult *res = db_exec(db, sql, q.nparams, q.params, error_r);
+	*sql_r = arena_printf(arena,
+	                      "SELECT mm.uid FROM mailbox_messages mm JOIN messages m ON "
+	                      "m.id = mm.message_id WHERE mm.mailbox_id = $1::int8 AND "
+	                      "mm.uid <= $3::int8 AND $2::int8 IS NOT NULL AND (%s) "
+	                      "ORDER BY mm.uid",
+	                      buf_cstr(&q.where));
+	*params_r = q.params;
+	*nparams_r = q.nparams;
+	return 0;
+}
+
+int mailbox_search(struct db *db, int64_t mailbox_id, int64_t seen_account, uint32_t max_uid,
+                   const struct search_key *key, struct arena *arena, uint32_t **uids_r,
+                   size_t *n_r, const char **error_r)
+{
+	const char *sql;
+	const char *const *params;
+	int nparams;
+	int r = mailbox_search_sql(mailbox_id, seen_account, max_uid, key, arena, &sql, &params,
+	                           &nparams, error_r);
+	if (r < 0)
+		return r;
+	/* Dynamic text (one statement per search program): parameterised, not prepared. */
+	PGresult *res = db_exec(db, sql, nparams, params, error_r);
 	if (res == NULL)
 		return STORE_EDB;
 	size_t n = (size_t)PQntuples(res);

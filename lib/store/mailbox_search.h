@@ -64,4 +64,14 @@ int mailbox_search(struct db *db, int64_t mailbox_id, int64_t seen_account, uint
                    const struct search_key *key, struct arena *arena, uint32_t **uids_r,
                    size_t *n_r, const char **error_r);
 
+/*
+ * The query mailbox_search() runs, without running it: SQL text and its parameters
+ * ($1 mailbox, $2 seen account, $3 max UID, then one per value of key), from
+ * arena.  STORE_EINVAL for a program nested deeper than 200 levels or needing more
+ * than 1000 parameters.  For tests and EXPLAIN.
+ */
+int mailbox_search_sql(int64_t mailbox_id, int64_t seen_account, uint32_t max_uid,
+                       const struct search_key *key, struct arena *arena, const char **sql_r,
+                       const char *const **params_r, int *nparams_r, const char **error_r);
+
 #endif
