@@ -66,10 +66,12 @@ int db_status(struct db *db, const char *schema_dir, struct buf *out,
 
 /*
  * For daemons at start: compare the recorded checksum of every applied migration
- * with its file in schema_dir; read-only.  -1 when one changed (*error_r names the
- * file and both checksums: refuse to start) or on a database error.  0 otherwise,
- * with *verified_r = 1 when every recorded checksum was compared, 0 when that was not
- * possible (no checksums recorded yet, schema_dir unreadable: *error_r says why).
+ * with its file in schema_dir; read-only.  -1 only when one changed (*error_r names
+ * the file and both checksums: refuse to start).  0 otherwise, with *verified_r = 1
+ * when every recorded checksum was compared, 0 when that was not possible (no
+ * checksums recorded yet, schema_dir unreadable, or the database failed mid-check,
+ * e.g. going down while a worker starts: a daemon then serves 451/UNAVAILABLE as
+ * when it is down at start; *error_r says why).
  */
 int db_verify(struct db *db, const char *schema_dir, int *verified_r, const char **error_r);
 
