@@ -487,27 +487,25 @@ static void view_write_fetches(const struct mailbox_view *v, const struct buf *f
 	}
 }
 
-int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *arena,
-                          bool allow_expunge, struct buf *out, const char **error_r)
+/* The mailbox was deleted under us: everything is gone, later commands see it empty. */
+static void view_set_gone(struct mailbox_view *v)
 {
-	struct mailbox_sync_delta d;
-	memset(&d, 0, sizeof(d));
-	int r = v->gone ? 0
-	                : mailbox_sync_changes(db, v->mailbox_id, v->seen_account, v->highestmodseq,
-	                                       mailbox_view_claims_recent(v), arena, &d, error_r);
-	if (r == STORE_ENOTFOUND) {
-		/* Deleted under us: everything is gone; later commands see an empty mailbox. */
-		v->gone = true;
-		for (size_t i = 0; i < v->count; i++)
-			view_pending_add(v, v->msgs[i].uid);
-	} else if (r < 0) {
+	v->gone = true;
+	for (size_t i = 0; i < v->count; i++)
+		view_pending_add(v, v->msgs[i].uid);
+}
+
+int mailbox_view_sync_delta(struct mailbox_view *v, struct db *db,
+                            const struct mailbox_sync_delta *d, struct arena *arena,
+                            bool allow_expunge, struct buf *out, const char **error_r)
+{
+	if (d == NULL && !v->gone)
+		view_set_gone(v);
+	if (d != NULL && view_sync_keywords(v, db, d, arena, out, error_r) < 0)
 		return -1;
-	} else if (view_sync_keywords(v, db, &d, arena, out, error_r) < 0) {
-		return -1;
-	}
 	struct buf fetches;
 	buf_init_arena(&fetches, arena);
-	size_t added = v->gone ? 0 : view_sync_apply(v, &d, &fetches);
+	size_t added = d != NULL ? view_sync_apply(v, d, &fetches) : 0;
 	if (allow_expunge && v->n_pending > 0) {
 		uint32_t *uids = arena_alloc(arena, v->n_pending * sizeof(*uids));
 		size_t n = v->n_pending;
@@ -521,11 +519,25 @@ int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *a
 		buf_printf(out, "* %zu EXISTS\r\n", v->count);
 	if (added > 0 && !v->rev2)
 		buf_printf(out, "* %zu RECENT\r\n", mailbox_view_recent_count(v));
-	if (!v->gone) {
-		v->highestmodseq = d.highestmodseq;
-		v->uidnext = d.uidnext;
+	if (d != NULL) {
+		v->highestmodseq = d->highestmodseq;
+		v->uidnext = d->uidnext;
 	}
 	return 0;
+}
+
+int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *arena,
+                          bool allow_expunge, struct buf *out, const char **error_r)
+{
+	struct mailbox_sync_delta d;
+	memset(&d, 0, sizeof(d));
+	int r = v->gone ? STORE_ENOTFOUND
+	                : mailbox_sync_changes(db, v->mailbox_id, v->seen_account, v->highestmodseq,
+	                                       mailbox_view_claims_recent(v), arena, &d, error_r);
+	if (r < 0 && r != STORE_ENOTFOUND)
+		return -1;
+	return mailbox_view_sync_delta(v, db, r == STORE_ENOTFOUND ? NULL : &d, arena,
+	                               allow_expunge, out, error_r);
 }
 
 void mailbox_view_sync(struct imap_session *s, bool allow_expunge)

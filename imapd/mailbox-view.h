@@ -32,6 +32,7 @@ struct arena;
 struct buf;
 struct db;
 struct imap_session;
+struct mailbox_sync_delta;
 struct mailbox_sync_msg;
 struct mailbox_sync_state;
 struct mailbox_uid_ranges;
@@ -172,6 +173,17 @@ void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *
  * "* n EXPUNGE" lines (one "* VANISHED" under QRESYNC) to out and drop them from the view.
  */
 void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out);
+
+/*
+ * The second half of the sync, without a database read: apply the change list d
+ * (from mailbox_sync_changes; NULL when the mailbox was found deleted) to the view
+ * and append the untagged responses to out.  db is used only to learn the names of
+ * keywords the view does not know yet (none: db may be NULL).  0, or -1 with
+ * *error_r.  For mailbox_view_sync_out, the unit tests and cairn-bench view.
+ */
+int mailbox_view_sync_delta(struct mailbox_view *v, struct db *db,
+                            const struct mailbox_sync_delta *d, struct arena *arena,
+                            bool allow_expunge, struct buf *out, const char **error_r);
 
 /*
  * The sync itself, for mailbox_view_sync and tests: read the changes since the
