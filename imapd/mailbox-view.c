@@ -13,7 +13,16 @@
  * \Recent: the store returns with the snapshot and with every change list the
  * recent mark of this session (mailbox_sync.h); new messages above it are
  * \Recent here.  The claim itself (read-write IMAP4rev1 views) is made by the
- * store in the same statement as the change list.
+ * store in the same statement as the change list. *
+ * Cost: a view can hold a million messages and one EXPUNGE or one sync may remove
+ * all of them, so nothing here is done per UID with a scan.  The messages and the
+ * pending expunges are arrays sorted by UID, and every list the store hands over
+ * (expunged UIDs, changed rows) is ascending too: they are combined by merging,
+ * looking ahead with a galloping search (view_index_ge) so that a few UIDs cost a
+ * few binary searches and many cost one pass.  Expunged messages are dropped in
+ * one pass that moves the survivors down in runs; the pending list grows by a
+ * merged union and shrinks by a merged difference.  A mass expunge is linear in
+ * the size of the view (cairn-bench view measures it).
  */
 #include "imapd/mailbox-view.h"
 

@@ -81,7 +81,8 @@ struct mailbox_view {
 
 	struct mailbox_view_msg *msgs; /* ascending UIDs; msgs[seq - 1] */
 	size_t count, cap;
-	uint32_t *pending; /* expunged elsewhere, not announced yet (ascending) */
+	/* Expunged elsewhere, not announced yet: ascending, no duplicates, all in msgs. */
+	uint32_t *pending;
 	size_t n_pending, pending_cap;
 	struct mailbox_view_keyword *keywords; /* every keyword the client was told of */
 	size_t n_keywords, keywords_cap;
@@ -169,8 +170,10 @@ void mailbox_view_write_flags(const struct mailbox_view *v, struct buf *out);
 void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m);
 
 /*
- * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending): append their
- * "* n EXPUNGE" lines (one "* VANISHED" under QRESYNC) to out and drop them from the view.
+ * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending; an unsorted list
+ * is sorted first): append their "* n EXPUNGE" lines (one "* VANISHED" under
+ * QRESYNC) to out and drop them from the view, in one pass over it.  UIDs the view
+ * does not hold are ignored; pending expunges among uids are forgotten.
  */
 void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out);
 
