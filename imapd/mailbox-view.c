@@ -13,7 +13,8 @@
  * \Recent: the store returns with the snapshot and with every change list the
  * recent mark of this session (mailbox_sync.h); new messages above it are
  * \Recent here.  The claim itself (read-write IMAP4rev1 views) is made by the
- * store in the same statement as the change list. *
+ * store in the same statement as the change list.
+ *
  * Cost: a view can hold a million messages and one EXPUNGE or one sync may remove
  * all of them, so nothing here is done per UID with a scan.  The messages and the
  * pending expunges are arrays sorted by UID, and every list the store hands over
@@ -273,17 +274,21 @@ static bool view_msg_equal(const struct mailbox_view_msg *vm, const struct mailb
 	        memcmp(vm->keywords, m->keywords, m->n_keywords * sizeof(int64_t)) == 0);
 }
 
-void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m)
+/* Take m's state into vm (the same message); the MODSEQ never goes back. */
+static void view_msg_set(struct mailbox_view_msg *vm, const struct mailbox_sync_msg *m)
 {
-	uint32_t seq = mailbox_view_seq(v, m->uid);
-	if (seq == 0)
-		return;
-	struct mailbox_view_msg *vm = &v->msgs[seq - 1];
 	vm->flags = m->flags;
 	if (m->modseq > vm->modseq)
 		vm->modseq = m->modseq;
-	if (!view_msg_equal(vm, m))
+	if (!view_msg_equal(vm, m)) /* the flags are equal now: the keywords differ */
 		view_set_keywords(vm, m->keywords, m->n_keywords);
+}
+
+void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m)
+{
+	uint32_t seq = mailbox_view_seq(v, m->uid);
+	if (seq != 0)
+		view_msg_set(&v->msgs[seq - 1], m);
 }
 
 /*
@@ -509,18 +514,17 @@ static void view_pending_add(struct mailbox_view *v, const uint32_t *uids, size_
 		free(held);
 		return;
 	}
-	if (v->n_pending > 0) {
-		uint32_t *merged = xmalloc((v->n_pending + n_held) * sizeof(*merged));
-		v->n_pending = view_uids_union(v->pending, v->n_pending, held, n_held, merged);
-		v->pending_cap = v->n_pending + n_held;
-		free(held);
-		held = merged;
-	} else {
+	if (v->n_pending == 0) {
+		free(v->pending);
+		v->pending = held;
 		v->n_pending = n_held;
-		v->pending_cap = n + 1;
+		return;
 	}
+	uint32_t *merged = xmalloc((v->n_pending + n_held) * sizeof(*merged));
+	v->n_pending = view_uids_union(v->pending, v->n_pending, held, n_held, merged);
+	free(held);
 	free(v->pending);
-	v->pending = held;
+	v->pending = merged;
 }
 
 /* Learn the keywords of the changed rows; a FLAGS line first when any is new. */
@@ -569,10 +573,7 @@ static size_t view_sync_apply(struct mailbox_view *v, const struct mailbox_sync_
 		struct mailbox_view_msg *vm = &v->msgs[from];
 		if (vm->uid != m->uid || view_msg_equal(vm, m))
 			continue;
-		vm->flags = m->flags;
-		if (m->modseq > vm->modseq)
-			vm->modseq = m->modseq;
-		view_set_keywords(vm, m->keywords, m->n_keywords);
+		view_msg_set(vm, m);
 		fetch[n_fetch++] = m->uid;
 	}
 	*n_fetch_r = n_fetch;
@@ -608,7 +609,6 @@ static void view_set_gone(struct mailbox_view *v)
 	for (size_t i = 0; i < v->count; i++)
 		v->pending[i] = v->msgs[i].uid;
 	v->n_pending = v->count;
-	v->pending_cap = v->count + 1;
 }
 
 /* Announce the pending expunges (the list is handed over, the view's is empty after). */
@@ -617,7 +617,7 @@ static void view_announce_pending(struct mailbox_view *v, struct buf *out)
 	uint32_t *uids = v->pending;
 	size_t n = v->n_pending;
 	v->pending = NULL;
-	v->n_pending = v->pending_cap = 0;
+	v->n_pending = 0;
 	mailbox_view_expunge(v, uids, n, out);
 	free(uids);
 }

@@ -83,7 +83,7 @@ struct mailbox_view {
 	size_t count, cap;
 	/* Expunged elsewhere, not announced yet: ascending, no duplicates, all in msgs. */
 	uint32_t *pending;
-	size_t n_pending, pending_cap;
+	size_t n_pending;
 	struct mailbox_view_keyword *keywords; /* every keyword the client was told of */
 	size_t n_keywords, keywords_cap;
 	bool gone; /* the mailbox was deleted under us */
