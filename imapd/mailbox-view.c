@@ -284,13 +284,6 @@ static void view_msg_set(struct mailbox_view_msg *vm, const struct mailbox_sync_
 		view_set_keywords(vm, m->keywords, m->n_keywords);
 }
 
-void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m)
-{
-	uint32_t seq = mailbox_view_seq(v, m->uid);
-	if (seq != 0)
-		view_msg_set(&v->msgs[seq - 1], m);
-}
-
 /*
  * The index of the first message at or after from with a UID >= uid (count when
  * none); the caller knows that the messages before from have smaller UIDs.  A
@@ -316,6 +309,25 @@ static size_t view_index_ge(const struct mailbox_view *v, size_t from, uint32_t 
 			hi = mid;
 	}
 	return lo;
+}
+
+void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m)
+{
+	uint32_t seq = mailbox_view_seq(v, m->uid);
+	if (seq != 0)
+		view_msg_set(&v->msgs[seq - 1], m);
+}
+
+void mailbox_view_update_all(struct mailbox_view *v, const struct mailbox_sync_msg *msgs, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && msgs[i].uid < msgs[i - 1].uid)
+			from = 0; /* out of order: search from the start again */
+		from = view_index_ge(v, from, msgs[i].uid);
+		if (from < v->count && v->msgs[from].uid == msgs[i].uid)
+			view_msg_set(&v->msgs[from], &msgs[i]);
+	}
 }
 
 /* Move the messages msgs[from..to) down to msgs[w..]; the new write position. */

@@ -168,6 +168,11 @@ void mailbox_view_write_flags(const struct mailbox_view *v, struct buf *out);
  * FETCH), so the next sync does not report it again.  Unknown UIDs are ignored.
  */
 void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m);
+/*
+ * The same for the rows msgs[0..n) of one STORE or FETCH: ascending by UID (as the
+ * store returns them) they take one walk through the view; any order works, slower.
+ */
+void mailbox_view_update_all(struct mailbox_view *v, const struct mailbox_sync_msg *msgs, size_t n);
 
 /*
  * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending; an unsorted list

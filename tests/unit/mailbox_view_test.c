@@ -209,6 +209,26 @@ static void test_update_and_flags(void)
 	mailbox_view_free(&v);
 }
 
+/* One STORE's rows: ascending, with UIDs the view lacks, and out of order too. */
+static void test_update_all(void)
+{
+	struct mailbox_view *v = view_of(6, ACL_ALL, false); /* UIDs 2, 4, ... 12 */
+	struct mailbox_sync_msg rows[] = {{.uid = 3, .flags = MAILBOX_FLAG_DRAFT},
+	                                  {.uid = 4, .flags = MAILBOX_FLAG_FLAGGED, .modseq = 9},
+	                                  {.uid = 10, .flags = MAILBOX_FLAG_ANSWERED},
+	                                  {.uid = 2, .flags = MAILBOX_FLAG_DELETED},
+	                                  {.uid = 12, .flags = MAILBOX_FLAG_SEEN},
+	                                  {.uid = 13, .flags = MAILBOX_FLAG_DRAFT}};
+	mailbox_view_update_all(v, rows, 6);
+	static const unsigned want[] = {MAILBOX_FLAG_DELETED,  MAILBOX_FLAG_FLAGGED, 0, 0,
+	                                MAILBOX_FLAG_ANSWERED, MAILBOX_FLAG_SEEN};
+	for (size_t i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(v->msgs[i].flags, want[i]);
+	CU_ASSERT_EQUAL(v->msgs[1].modseq, 9);
+	CU_ASSERT_EQUAL(v->count, 6);
+	mailbox_view_free(&v);
+}
+
 static void test_permanentflags_by_rights(void)
 {
 	struct buf out = BUF_INIT;
@@ -531,6 +551,7 @@ static const struct unit_test mailbox_view_tests[] = {
         {"own_expunge", test_own_expunge},
         {"qresync_vanished", test_qresync_vanished},
         {"update_and_flags", test_update_and_flags},
+        {"update_all", test_update_all},
         {"permanentflags_by_rights", test_permanentflags_by_rights},
         {"recent", test_recent},
         {"mass_expunge_100k", test_mass_expunge_100k},
