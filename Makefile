@@ -67,6 +67,8 @@ LMTPD_OBJS  := $(call objs_of,lmtpd/*.c)
 NOTIFYD_OBJS := $(call objs_of,notifyd/*.c)
 CTL_OBJS    := $(call objs_of,tools/cairnctl/*.c)
 BENCH_OBJS  := $(call objs_of,tools/cairn-bench/*.c)
+# `cairn-bench view` times imapd's mailbox view in-process: it links that one engine file.
+BENCH_DAEMON_OBJS := $(BUILD)/obj/imapd/mailbox-view.o
 ECHOD_OBJS  := $(call objs_of,tests/echod/*.c)
 UNIT_OBJS   := $(call objs_of,tests/unit/*.c)
 # Unit tests may exercise a daemon's engine files (everything but its main.c).
@@ -114,7 +116,7 @@ $(eval $(call bin_rule,$(BIN_IMAPD),$(IMAPD_OBJS)))
 $(eval $(call bin_rule,$(BIN_LMTPD),$(LMTPD_OBJS)))
 $(eval $(call bin_rule,$(BIN_NOTIFYD),$(NOTIFYD_OBJS)))
 $(eval $(call bin_rule,$(BIN_CTL),$(CTL_OBJS)))
-$(eval $(call bin_rule,$(BIN_BENCH),$(BENCH_OBJS)))
+$(eval $(call bin_rule,$(BIN_BENCH),$(BENCH_OBJS) $(BENCH_DAEMON_OBJS)))
 $(eval $(call bin_rule,$(BIN_ECHOD),$(ECHOD_OBJS)))
 
 $(UNIT_TESTS): $(UNIT_OBJS) $(UNIT_DAEMON_OBJS) $(LIB_ARCHIVES)

@@ -220,8 +220,7 @@ static int fetch_set_seen(struct command_ctx *cmd, const struct mailbox_uid_rang
 		reply_store_error(cmd, r, error);
 		return -1;
 	}
-	for (size_t i = 0; i < *n_r; i++)
-		mailbox_view_update(v, &(*changed_r)[i]);
+	mailbox_view_update_all(v, *changed_r, *n_r);
 	return 0;
 }
 
@@ -294,8 +293,7 @@ static void fetch_unsee_failed(struct fetch_run *run)
 		          log_q(error));
 		return;
 	}
-	for (size_t i = 0; i < n_changed; i++)
-		mailbox_view_update(v, &changed[i]);
+	mailbox_view_update_all(v, changed, n_changed);
 }
 
 /* Keywords of the chunk's rows: a FLAGS line first when some are new to the client. */

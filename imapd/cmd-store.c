@@ -257,8 +257,7 @@ void cmd_store(struct command_ctx *cmd)
 	buf_init_arena(&out, cmd->pool);
 	if (store_learn_keywords(cmd, changed, n, &out) < 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		mailbox_view_update(v, &changed[i]);
+	mailbox_view_update_all(v, changed, n);
 	store_write_flags(cmd, &a, changed, n, &out);
 	msg_write(s, &out);
 	store_reply(cmd, &a);

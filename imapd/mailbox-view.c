@@ -14,6 +14,16 @@
  * recent mark of this session (mailbox_sync.h); new messages above it are
  * \Recent here.  The claim itself (read-write IMAP4rev1 views) is made by the
  * store in the same statement as the change list.
+ *
+ * Cost: a view can hold a million messages and one EXPUNGE or one sync may remove
+ * all of them, so nothing here is done per UID with a scan.  The messages and the
+ * pending expunges are arrays sorted by UID, and every list the store hands over
+ * (expunged UIDs, changed rows) is ascending too: they are combined by merging,
+ * looking ahead with a galloping search (view_index_ge) so that a few UIDs cost a
+ * few binary searches and many cost one pass.  Expunged messages are dropped in
+ * one pass that moves the survivors down in runs; the pending list grows by a
+ * merged union and shrinks by a merged difference.  A mass expunge is linear in
+ * the size of the view (cairn-bench view measures it).
  */
 #include "imapd/mailbox-view.h"
 
@@ -264,46 +274,142 @@ static bool view_msg_equal(const struct mailbox_view_msg *vm, const struct mailb
 	        memcmp(vm->keywords, m->keywords, m->n_keywords * sizeof(int64_t)) == 0);
 }
 
-void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m)
+/* Take m's state into vm (the same message); the MODSEQ never goes back. */
+static void view_msg_set(struct mailbox_view_msg *vm, const struct mailbox_sync_msg *m)
 {
-	uint32_t seq = mailbox_view_seq(v, m->uid);
-	if (seq == 0)
-		return;
-	struct mailbox_view_msg *vm = &v->msgs[seq - 1];
 	vm->flags = m->flags;
 	if (m->modseq > vm->modseq)
 		vm->modseq = m->modseq;
-	if (!view_msg_equal(vm, m))
+	if (!view_msg_equal(vm, m)) /* the flags are equal now: the keywords differ */
 		view_set_keywords(vm, m->keywords, m->n_keywords);
 }
 
-/* Drop the messages at the (ascending) sequence numbers seqs[0..n) from the view. */
-static void view_remove_seqs(struct mailbox_view *v, const uint32_t *seqs, size_t n)
+/*
+ * The index of the first message at or after from with a UID >= uid (count when
+ * none); the caller knows that the messages before from have smaller UIDs.  A
+ * galloping search (steps 1, 2, 4, ... then a binary search): walking k ascending
+ * UIDs through the view costs O(k log(count / k)), never more than one merge pass
+ * and never more than k binary searches.
+ */
+static size_t view_index_ge(const struct mailbox_view *v, size_t from, uint32_t uid)
 {
-	size_t w = 0, k = 0;
-	for (size_t i = 0; i < v->count; i++) {
-		if (k < n && seqs[k] == i + 1) {
-			free(v->msgs[i].keywords);
-			k++;
-			continue;
-		}
-		v->msgs[w++] = v->msgs[i];
+	size_t lo = from, hi = from, step = 1;
+	while (hi < v->count && v->msgs[hi].uid < uid) {
+		lo = hi + 1;
+		hi += step;
+		step *= 2;
 	}
-	v->count = w;
+	if (hi > v->count)
+		hi = v->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* Forget pending expunges for uids (the session announces them itself now). */
-static void view_pending_drop(struct mailbox_view *v, const uint32_t *uids, size_t n)
+void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m)
 {
-	size_t w = 0;
-	for (size_t i = 0; i < v->n_pending; i++) {
-		bool drop = false;
-		for (size_t k = 0; k < n && !drop; k++)
-			drop = uids[k] == v->pending[i];
-		if (!drop)
-			v->pending[w++] = v->pending[i];
+	uint32_t seq = mailbox_view_seq(v, m->uid);
+	if (seq != 0)
+		view_msg_set(&v->msgs[seq - 1], m);
+}
+
+void mailbox_view_update_all(struct mailbox_view *v, const struct mailbox_sync_msg *msgs, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && msgs[i].uid < msgs[i - 1].uid)
+			from = 0; /* out of order: search from the start again */
+		from = view_index_ge(v, from, msgs[i].uid);
+		if (from < v->count && v->msgs[from].uid == msgs[i].uid)
+			view_msg_set(&v->msgs[from], &msgs[i]);
 	}
-	v->n_pending = w;
+}
+
+/* Move the messages msgs[from..to) down to msgs[w..]; the new write position. */
+static size_t view_shift(struct mailbox_view *v, size_t w, size_t from, size_t to)
+{
+	if (w != from && to > from)
+		memmove(&v->msgs[w], &v->msgs[from], (to - from) * sizeof(*v->msgs));
+	return w + (to - from);
+}
+
+/*
+ * Drop the messages with the (ascending) UIDs uids[0..n) from the view in one
+ * pass, the survivors moved down in runs.  For each dropped message gone[] gets
+ * its old sequence number, or its UID when by_uid; returns how many were dropped.
+ */
+static size_t view_drop(struct mailbox_view *v, const uint32_t *uids, size_t n, bool by_uid,
+                        uint32_t *gone)
+{
+	size_t w = 0, kept_from = 0, from = 0, n_gone = 0;
+	for (size_t k = 0; k < n; k++) {
+		from = view_index_ge(v, from, uids[k]);
+		if (from == v->count)
+			break;
+		if (v->msgs[from].uid != uids[k])
+			continue; /* not in the view */
+		w = view_shift(v, w, kept_from, from);
+		free(v->msgs[from].keywords);
+		gone[n_gone++] = by_uid ? uids[k] : (uint32_t)(from + 1);
+		kept_from = ++from;
+	}
+	v->count = view_shift(v, w, kept_from, v->count);
+	return n_gone;
+}
+
+/* Remove the (ascending) b[0..nb) from the ascending a[0..na), in place, by merging. */
+static size_t view_uids_subtract(uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	size_t w = 0, k = 0;
+	for (size_t i = 0; i < na; i++) {
+		while (k < nb && b[k] < a[i])
+			k++;
+		if (k == nb || b[k] != a[i])
+			a[w++] = a[i];
+	}
+	return w;
+}
+
+/* The ascending union of a[0..na) and b[0..nb) (each ascending) into out; its size. */
+static size_t view_uids_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                              uint32_t *out)
+{
+	size_t i = 0, k = 0, n = 0;
+	while (i < na || k < nb) {
+		uint32_t x = k == nb || (i < na && a[i] < b[k]) ? a[i++] : b[k++];
+		if (n == 0 || out[n - 1] != x)
+			out[n++] = x;
+	}
+	return n;
+}
+
+static int view_uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * uids[0..n) in ascending order: uids itself when it already is (the store returns
+ * them so: one check), else a sorted heap copy left in *copy_r for the caller to free.
+ */
+static const uint32_t *view_ascending(const uint32_t *uids, size_t n, uint32_t **copy_r)
+{
+	*copy_r = NULL;
+	for (size_t i = 1; i < n; i++) {
+		if (uids[i] < uids[i - 1]) {
+			*copy_r = xmalloc(n * sizeof(*uids));
+			memcpy(*copy_r, uids, n * sizeof(*uids));
+			qsort(*copy_r, n, sizeof(*uids), view_uid_cmp);
+			return *copy_r;
+		}
+	}
+	return uids;
 }
 
 void mailbox_view_set_modes(struct mailbox_view *v, unsigned enabled)
@@ -374,49 +480,63 @@ void mailbox_view_write_vanished(const uint32_t *uids, size_t n, bool earlier, s
 	buf_append_str(out, "\r\n");
 }
 
-void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out)
+/* "* n EXPUNGE" for the old sequence numbers seqs[0..n) (ascending), highest first. */
+static void view_write_expunges(const uint32_t *seqs, size_t n, struct buf *out)
 {
-	uint32_t *seqs = xmalloc((n + 1) * sizeof(*seqs));
-	size_t ns = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t seq = mailbox_view_seq(v, uids[i]);
-		if (seq != 0)
-			seqs[ns++] = seq;
-	}
-	if (v->qresync) {
-		/* Only the UIDs the client knows (in the view) are announced. */
-		uint32_t *known = xmalloc((ns + 1) * sizeof(*known));
-		for (size_t i = 0; i < ns; i++)
-			known[i] = v->msgs[seqs[i] - 1].uid;
-		if (ns > 0)
-			mailbox_view_write_vanished(known, ns, false, out);
-		free(known);
-	}
 	/* Highest first: each number is still valid when the client reads it. */
-	for (size_t i = ns; !v->qresync && i-- > 0;)
-		buf_printf(out, "* %u EXPUNGE\r\n", seqs[i]);
-	view_remove_seqs(v, seqs, ns);
-	if (v->n_pending > 0)
-		view_pending_drop(v, uids, n);
-	free(seqs);
-}
-
-static void view_pending_add(struct mailbox_view *v, uint32_t uid)
-{
-	for (size_t i = 0; i < v->n_pending; i++)
-		if (v->pending[i] == uid)
-			return;
-	if (v->n_pending == v->pending_cap) {
-		v->pending_cap = v->pending_cap ? v->pending_cap * 2 : 16;
-		v->pending = xrealloc(v->pending, v->pending_cap * sizeof(*v->pending));
+	for (size_t i = n; i-- > 0;) {
+		buf_append_str(out, "* ");
+		buf_append_u64(out, seqs[i]);
+		buf_append_str(out, " EXPUNGE\r\n");
 	}
-	v->pending[v->n_pending++] = uid;
 }
 
-static int view_uid_cmp(const void *a, const void *b)
+void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids_in, size_t n,
+                          struct buf *out)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	uint32_t *copy;
+	const uint32_t *uids = view_ascending(uids_in, n, &copy);
+	/* Under QRESYNC the UIDs the client knows (in the view) are announced, else seqs. */
+	uint32_t *gone = xmalloc((n + 1) * sizeof(*gone));
+	size_t n_gone = n > 0 ? view_drop(v, uids, n, v->qresync, gone) : 0;
+	if (v->qresync && n_gone > 0)
+		mailbox_view_write_vanished(gone, n_gone, false, out);
+	else if (!v->qresync)
+		view_write_expunges(gone, n_gone, out);
+	if (v->n_pending > 0)
+		v->n_pending = view_uids_subtract(v->pending, v->n_pending, uids, n);
+	free(gone);
+	free(copy);
+}
+
+/*
+ * Hold back the expunges of the (ascending) uids[0..n) that the view holds: merged
+ * into the pending list, which stays ascending and without duplicates.
+ */
+static void view_pending_add(struct mailbox_view *v, const uint32_t *uids, size_t n)
+{
+	uint32_t *held = xmalloc((n + 1) * sizeof(*held));
+	size_t n_held = 0, from = 0;
+	for (size_t k = 0; k < n && from < v->count; k++) {
+		from = view_index_ge(v, from, uids[k]);
+		if (from < v->count && v->msgs[from].uid == uids[k])
+			held[n_held++] = uids[k];
+	}
+	if (n_held == 0) {
+		free(held);
+		return;
+	}
+	if (v->n_pending == 0) {
+		free(v->pending);
+		v->pending = held;
+		v->n_pending = n_held;
+		return;
+	}
+	uint32_t *merged = xmalloc((v->n_pending + n_held) * sizeof(*merged));
+	v->n_pending = view_uids_union(v->pending, v->n_pending, held, n_held, merged);
+	free(held);
+	free(v->pending);
+	v->pending = merged;
 }
 
 /* Learn the keywords of the changed rows; a FLAGS line first when any is new. */
@@ -440,45 +560,49 @@ static int view_sync_keywords(struct mailbox_view *v, struct db *db,
 	return r < 0 ? -1 : 0;
 }
 
-/* Apply d to the view; FETCH lines for changed messages go to fetches. */
+/*
+ * Apply d to the view: expunges held pending, new messages appended, changed ones
+ * updated in one ascending walk.  The UIDs whose FETCH is due go to fetch[] (room
+ * for d->n_changed, ascending, *n_fetch_r of them): their sequence numbers are
+ * final only after the expunges.  Returns the number of new messages.
+ */
 static size_t view_sync_apply(struct mailbox_view *v, const struct mailbox_sync_delta *d,
-                              struct buf *fetches)
+                              uint32_t *fetch, size_t *n_fetch_r)
 {
-	size_t before = v->count;
-	for (size_t i = 0; i < d->n_expunged; i++)
-		if (mailbox_view_seq(v, d->expunged[i]) != 0)
-			view_pending_add(v, d->expunged[i]);
+	uint32_t *copy;
+	const uint32_t *expunged = view_ascending(d->expunged, d->n_expunged, &copy);
+	if (d->n_expunged > 0)
+		view_pending_add(v, expunged, d->n_expunged);
+	free(copy);
+	size_t before = v->count, from = 0, n_fetch = 0;
 	for (size_t i = 0; i < d->n_changed; i++) {
 		const struct mailbox_sync_msg *m = &d->changed[i];
-		uint32_t last = v->count ? v->msgs[v->count - 1].uid : 0;
-		if (m->uid > last) {
+		if (v->count == 0 || m->uid > v->msgs[v->count - 1].uid) {
 			view_append(v, m, m->uid > d->recent_uid);
 			continue;
 		}
-		uint32_t seq = mailbox_view_seq(v, m->uid);
-		if (seq == 0 || view_msg_equal(&v->msgs[seq - 1], m))
+		from = view_index_ge(v, from, m->uid);
+		struct mailbox_view_msg *vm = &v->msgs[from];
+		if (vm->uid != m->uid || view_msg_equal(vm, m))
 			continue;
-		mailbox_view_update(v, m);
-		/* The number is final only after the expunges: write the UID, fix up later. */
-		buf_printf(fetches, "%u ", m->uid);
+		view_msg_set(vm, m);
+		fetch[n_fetch++] = m->uid;
 	}
+	*n_fetch_r = n_fetch;
 	return v->count - before;
 }
 
-/* Write "* seq FETCH (UID u FLAGS (...))" for each UID listed in fetches. */
-static void view_write_fetches(const struct mailbox_view *v, const struct buf *fetches,
+/* Write "* seq FETCH (UID u FLAGS (...))" for the (ascending) uids[0..n) still in the view. */
+static void view_write_fetches(const struct mailbox_view *v, const uint32_t *uids, size_t n,
                                struct buf *out)
 {
-	const char *p = fetches->data;
-	while (p != NULL && p < fetches->data + fetches->len) {
-		char *end;
-		uint32_t uid = (uint32_t)strtoul(p, &end, 10);
-		p = end + 1;
-		uint32_t seq = mailbox_view_seq(v, uid);
-		if (seq == 0)
+	size_t from = 0;
+	for (size_t k = 0; k < n && from < v->count; k++) {
+		from = view_index_ge(v, from, uids[k]);
+		if (from == v->count || v->msgs[from].uid != uids[k])
 			continue;
-		const struct mailbox_view_msg *vm = &v->msgs[seq - 1];
-		buf_printf(out, "* %u FETCH (UID %u FLAGS ", seq, uid);
+		const struct mailbox_view_msg *vm = &v->msgs[from];
+		buf_printf(out, "* %zu FETCH (UID %u FLAGS ", from + 1, vm->uid);
 		mailbox_view_format_flags(v, mailbox_view_msg_flags(v, vm), vm->keywords,
 		                          vm->n_keywords, out);
 		if (v->condstore)
@@ -487,45 +611,66 @@ static void view_write_fetches(const struct mailbox_view *v, const struct buf *f
 	}
 }
 
+/* The mailbox was deleted under us: everything is gone, later commands see it empty. */
+static void view_set_gone(struct mailbox_view *v)
+{
+	/* The pending expunges are all in the view: the new list is the whole view. */
+	v->gone = true;
+	free(v->pending);
+	v->pending = xmalloc((v->count + 1) * sizeof(*v->pending));
+	for (size_t i = 0; i < v->count; i++)
+		v->pending[i] = v->msgs[i].uid;
+	v->n_pending = v->count;
+}
+
+/* Announce the pending expunges (the list is handed over, the view's is empty after). */
+static void view_announce_pending(struct mailbox_view *v, struct buf *out)
+{
+	uint32_t *uids = v->pending;
+	size_t n = v->n_pending;
+	v->pending = NULL;
+	v->n_pending = 0;
+	mailbox_view_expunge(v, uids, n, out);
+	free(uids);
+}
+
+int mailbox_view_sync_delta(struct mailbox_view *v, struct db *db,
+                            const struct mailbox_sync_delta *d, struct arena *arena,
+                            bool allow_expunge, struct buf *out, const char **error_r)
+{
+	if (d == NULL && !v->gone)
+		view_set_gone(v);
+	if (d != NULL && view_sync_keywords(v, db, d, arena, out, error_r) < 0)
+		return -1;
+	uint32_t *fetch = arena_alloc(arena, ((d ? d->n_changed : 0) + 1) * sizeof(*fetch));
+	size_t n_fetch = 0;
+	size_t added = d != NULL ? view_sync_apply(v, d, fetch, &n_fetch) : 0;
+	if (allow_expunge && v->n_pending > 0)
+		view_announce_pending(v, out);
+	view_write_fetches(v, fetch, n_fetch, out);
+	if (added > 0)
+		buf_printf(out, "* %zu EXISTS\r\n", v->count);
+	if (added > 0 && !v->rev2)
+		buf_printf(out, "* %zu RECENT\r\n", mailbox_view_recent_count(v));
+	if (d != NULL) {
+		v->highestmodseq = d->highestmodseq;
+		v->uidnext = d->uidnext;
+	}
+	return 0;
+}
+
 int mailbox_view_sync_out(struct mailbox_view *v, struct db *db, struct arena *arena,
                           bool allow_expunge, struct buf *out, const char **error_r)
 {
 	struct mailbox_sync_delta d;
 	memset(&d, 0, sizeof(d));
-	int r = v->gone ? 0
+	int r = v->gone ? STORE_ENOTFOUND
 	                : mailbox_sync_changes(db, v->mailbox_id, v->seen_account, v->highestmodseq,
 	                                       mailbox_view_claims_recent(v), arena, &d, error_r);
-	if (r == STORE_ENOTFOUND) {
-		/* Deleted under us: everything is gone; later commands see an empty mailbox. */
-		v->gone = true;
-		for (size_t i = 0; i < v->count; i++)
-			view_pending_add(v, v->msgs[i].uid);
-	} else if (r < 0) {
+	if (r < 0 && r != STORE_ENOTFOUND)
 		return -1;
-	} else if (view_sync_keywords(v, db, &d, arena, out, error_r) < 0) {
-		return -1;
-	}
-	struct buf fetches;
-	buf_init_arena(&fetches, arena);
-	size_t added = v->gone ? 0 : view_sync_apply(v, &d, &fetches);
-	if (allow_expunge && v->n_pending > 0) {
-		uint32_t *uids = arena_alloc(arena, v->n_pending * sizeof(*uids));
-		size_t n = v->n_pending;
-		memcpy(uids, v->pending, n * sizeof(*uids));
-		qsort(uids, n, sizeof(*uids), view_uid_cmp);
-		mailbox_view_expunge(v, uids, n, out);
-		v->n_pending = 0;
-	}
-	view_write_fetches(v, &fetches, out);
-	if (added > 0)
-		buf_printf(out, "* %zu EXISTS\r\n", v->count);
-	if (added > 0 && !v->rev2)
-		buf_printf(out, "* %zu RECENT\r\n", mailbox_view_recent_count(v));
-	if (!v->gone) {
-		v->highestmodseq = d.highestmodseq;
-		v->uidnext = d.uidnext;
-	}
-	return 0;
+	return mailbox_view_sync_delta(v, db, r == STORE_ENOTFOUND ? NULL : &d, arena,
+	                               allow_expunge, out, error_r);
 }
 
 void mailbox_view_sync(struct imap_session *s, bool allow_expunge)

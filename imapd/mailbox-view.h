@@ -32,6 +32,7 @@ struct arena;
 struct buf;
 struct db;
 struct imap_session;
+struct mailbox_sync_delta;
 struct mailbox_sync_msg;
 struct mailbox_sync_state;
 struct mailbox_uid_ranges;
@@ -80,8 +81,9 @@ struct mailbox_view {
 
 	struct mailbox_view_msg *msgs; /* ascending UIDs; msgs[seq - 1] */
 	size_t count, cap;
-	uint32_t *pending; /* expunged elsewhere, not announced yet (ascending) */
-	size_t n_pending, pending_cap;
+	/* Expunged elsewhere, not announced yet: ascending, no duplicates, all in msgs. */
+	uint32_t *pending;
+	size_t n_pending;
 	struct mailbox_view_keyword *keywords; /* every keyword the client was told of */
 	size_t n_keywords, keywords_cap;
 	bool gone; /* the mailbox was deleted under us */
@@ -166,12 +168,30 @@ void mailbox_view_write_flags(const struct mailbox_view *v, struct buf *out);
  * FETCH), so the next sync does not report it again.  Unknown UIDs are ignored.
  */
 void mailbox_view_update(struct mailbox_view *v, const struct mailbox_sync_msg *m);
+/*
+ * The same for the rows msgs[0..n) of one STORE or FETCH: ascending by UID (as the
+ * store returns them) they take one walk through the view; any order works, slower.
+ */
+void mailbox_view_update_all(struct mailbox_view *v, const struct mailbox_sync_msg *msgs, size_t n);
 
 /*
- * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending): append their
- * "* n EXPUNGE" lines (one "* VANISHED" under QRESYNC) to out and drop them from the view.
+ * The session's own EXPUNGE / MOVE removed uids[0..n) (ascending; an unsorted list
+ * is sorted first): append their "* n EXPUNGE" lines (one "* VANISHED" under
+ * QRESYNC) to out and drop them from the view, in one pass over it.  UIDs the view
+ * does not hold are ignored; pending expunges among uids are forgotten.
  */
 void mailbox_view_expunge(struct mailbox_view *v, const uint32_t *uids, size_t n, struct buf *out);
+
+/*
+ * The second half of the sync, without a database read: apply the change list d
+ * (from mailbox_sync_changes; NULL when the mailbox was found deleted) to the view
+ * and append the untagged responses to out.  db is used only to learn the names of
+ * keywords the view does not know yet (none: db may be NULL).  0, or -1 with
+ * *error_r.  For mailbox_view_sync_out, the unit tests and cairn-bench view.
+ */
+int mailbox_view_sync_delta(struct mailbox_view *v, struct db *db,
+                            const struct mailbox_sync_delta *d, struct arena *arena,
+                            bool allow_expunge, struct buf *out, const char **error_r);
 
 /*
  * The sync itself, for mailbox_view_sync and tests: read the changes since the

@@ -5,7 +5,9 @@
  * numbers valid as sent), flags formatting and PERMANENTFLAGS by ACL rights, and
  * under QRESYNC one VANISHED with compressed UID ranges instead of EXPUNGEs, and
  * \Recent as the session sees it (FLAGS, the RECENT count, SEARCH ranges, hidden
- * under IMAP4rev2).
+ * under IMAP4rev2).  Mass expunges at 100k and 1M messages (own and other sessions',
+ * held back and announced later) check every EXPUNGE number and the UIDs left; how
+ * fast they are is cairn-bench view's business, never a timed test.
  */
 #include "unit.h"
 
@@ -20,6 +22,8 @@
 #include "store/mailbox_msgs.h"
 #include "store/mailbox_sync.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A view of UIDs 2, 4, 6, ... (n messages); message 1 is \Seen; above recent_uid \Recent. */
@@ -205,6 +209,26 @@ static void test_update_and_flags(void)
 	mailbox_view_free(&v);
 }
 
+/* One STORE's rows: ascending, with UIDs the view lacks, and out of order too. */
+static void test_update_all(void)
+{
+	struct mailbox_view *v = view_of(6, ACL_ALL, false); /* UIDs 2, 4, ... 12 */
+	struct mailbox_sync_msg rows[] = {{.uid = 3, .flags = MAILBOX_FLAG_DRAFT},
+	                                  {.uid = 4, .flags = MAILBOX_FLAG_FLAGGED, .modseq = 9},
+	                                  {.uid = 10, .flags = MAILBOX_FLAG_ANSWERED},
+	                                  {.uid = 2, .flags = MAILBOX_FLAG_DELETED},
+	                                  {.uid = 12, .flags = MAILBOX_FLAG_SEEN},
+	                                  {.uid = 13, .flags = MAILBOX_FLAG_DRAFT}};
+	mailbox_view_update_all(v, rows, 6);
+	static const unsigned want[] = {MAILBOX_FLAG_DELETED,  MAILBOX_FLAG_FLAGGED, 0, 0,
+	                                MAILBOX_FLAG_ANSWERED, MAILBOX_FLAG_SEEN};
+	for (size_t i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(v->msgs[i].flags, want[i]);
+	CU_ASSERT_EQUAL(v->msgs[1].modseq, 9);
+	CU_ASSERT_EQUAL(v->count, 6);
+	mailbox_view_free(&v);
+}
+
 static void test_permanentflags_by_rights(void)
 {
 	struct buf out = BUF_INIT;
@@ -268,6 +292,258 @@ static void test_recent(void)
 	arena_free(&a);
 }
 
+/* ---- mass expunges ---- */
+
+/* A view of UIDs 1..n, none \Recent. */
+static struct mailbox_view *view_big(size_t n)
+{
+	struct mailbox_sync_msg *msgs = calloc(n + 1, sizeof(*msgs));
+	for (size_t i = 0; i < n; i++)
+		msgs[i].uid = (uint32_t)(i + 1);
+	struct mailbox_sync_state st = {.id = 7,
+	                                .uidvalidity = 99,
+	                                .uidnext = (uint32_t)(n + 1),
+	                                .highestmodseq = 5,
+	                                .recent_uid = (uint32_t)n,
+	                                .msgs = msgs,
+	                                .count = n};
+	struct mailbox_view *v = mailbox_view_new(&st, "INBOX", 0, false, ACL_ALL);
+	free(msgs);
+	return v;
+}
+
+/* UIDs first, first + step, ... <= last (heap); *n_r of them. */
+static uint32_t *uids_every(uint32_t first, uint32_t step, uint32_t last, size_t *n_r)
+{
+	uint32_t *uids = malloc(((last - first) / step + 2) * sizeof(*uids));
+	size_t n = 0;
+	for (uint32_t uid = first; uid <= last; uid += step)
+		uids[n++] = uid;
+	*n_r = n;
+	return uids;
+}
+
+/*
+ * Read count "* seq EXPUNGE" lines at *pp with seq = first, first - step, ...;
+ * *pp moves past them.  True when every line is exactly that.
+ */
+static bool read_expunges(const char **pp, size_t first, size_t step, size_t count)
+{
+	const char *p = *pp;
+	for (size_t k = 0; k < count; k++) {
+		char *end;
+		if (strncmp(p, "* ", 2) != 0)
+			return false;
+		unsigned long seq = strtoul(p + 2, &end, 10);
+		if (seq != first - k * step || strncmp(end, " EXPUNGE\r\n", 10) != 0)
+			return false;
+		p = end + 10;
+	}
+	*pp = p;
+	return true;
+}
+
+/* True when the view holds exactly the UIDs first, first + step, ... (count of them). */
+static bool view_holds(const struct mailbox_view *v, uint32_t first, uint32_t step, size_t count)
+{
+	if (v->count != count)
+		return false;
+	for (size_t i = 0; i < count; i++)
+		if (v->msgs[i].uid != first + i * step)
+			return false;
+	return true;
+}
+
+/* The session's own EXPUNGE of every other message, then of all the rest. */
+static void mass_own(size_t n)
+{
+	struct mailbox_view *v = view_big(n);
+	struct buf out = BUF_INIT;
+	size_t k;
+	uint32_t *even = uids_every(2, 2, (uint32_t)n, &k);
+	mailbox_view_expunge(v, even, k, &out);
+	const char *p = buf_cstr(&out);
+	CU_ASSERT_EQUAL(k, n / 2);
+	CU_ASSERT(read_expunges(&p, n, 2, n / 2)); /* n, n-2, ... 2: old numbers, highest first */
+	CU_ASSERT_EQUAL(*p, '\0');
+	CU_ASSERT(view_holds(v, 1, 2, n / 2));
+	buf_reset(&out);
+	uint32_t *all = uids_every(1, 1, (uint32_t)n, &k); /* half of them are gone already */
+	mailbox_view_expunge(v, all, k, &out);
+	p = buf_cstr(&out);
+	CU_ASSERT(read_expunges(&p, n / 2, 1, n / 2));
+	CU_ASSERT_EQUAL(*p, '\0');
+	CU_ASSERT_EQUAL(v->count, 0);
+	free(all);
+	free(even);
+	buf_free(&out);
+	mailbox_view_free(&v);
+}
+
+/* Read the "* s FETCH (UID u FLAGS (\Flagged))" lines for u = 4, 8, ... <= n, s = u / 2. */
+static bool read_flag_fetches(const char **pp, size_t n)
+{
+	char line[80];
+	for (size_t uid = 4; uid <= n; uid += 4) {
+		int len = snprintf(line, sizeof(line),
+		                   "* %zu FETCH (UID %zu FLAGS (\\Flagged))\r\n", uid / 2, uid);
+		if (strncmp(*pp, line, (size_t)len) != 0)
+			return false;
+		*pp += len;
+	}
+	return true;
+}
+
+/*
+ * Another session expunged the odd UIDs and flagged 4, 8, ...: one sync sends the
+ * EXPUNGEs (n-1, n-3, ... 1), then FETCH with the numbers after them.
+ */
+static void mass_sync_half(size_t n)
+{
+	struct mailbox_view *v = view_big(n);
+	struct arena *a = arena_new(0);
+	struct buf out = BUF_INIT;
+	struct mailbox_sync_delta d = {.highestmodseq = 6, .uidnext = (uint32_t)(n + 1)};
+	uint32_t *odd = uids_every(1, 2, (uint32_t)n, &d.n_expunged);
+	d.expunged = odd;
+	d.changed = calloc(n / 4 + 1, sizeof(*d.changed));
+	for (size_t uid = 4; uid <= n; uid += 4)
+		d.changed[d.n_changed++] = (struct mailbox_sync_msg){.uid = (uint32_t)uid,
+		                                                     .flags = MAILBOX_FLAG_FLAGGED};
+	const char *error;
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, &d, a, true, &out, &error), 0);
+	const char *p = buf_cstr(&out);
+	CU_ASSERT(read_expunges(&p, n - 1, 2, n / 2));
+	CU_ASSERT(read_flag_fetches(&p, n));
+	CU_ASSERT_EQUAL(*p, '\0');
+	CU_ASSERT(view_holds(v, 2, 2, n / 2));
+	CU_ASSERT_EQUAL(v->n_pending, 0);
+	CU_ASSERT_EQUAL(v->highestmodseq, 6);
+	free(d.changed);
+	free(odd);
+	buf_free(&out);
+	arena_free(&a);
+	mailbox_view_free(&v);
+}
+
+/*
+ * Every message expunged elsewhere, found by two syncs during FETCH (the even UIDs,
+ * then the odd ones: lower UIDs after higher), held back with the numbers kept,
+ * then announced at once: n, n-1, ... 1, or one VANISHED 1:n under QRESYNC.
+ */
+static void mass_sync_held_all(size_t n, bool qresync)
+{
+	struct mailbox_view *v = view_big(n);
+	struct arena *a = arena_new(0);
+	struct buf out = BUF_INIT;
+	const char *error;
+	mailbox_view_set_modes(v,
+	                       qresync ? SESSION_ENABLED_CONDSTORE | SESSION_ENABLED_QRESYNC : 0);
+	struct mailbox_sync_delta d = {.highestmodseq = 6, .uidnext = (uint32_t)(n + 1)};
+	uint32_t *even = uids_every(2, 2, (uint32_t)n, &d.n_expunged);
+	d.expunged = even;
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, &d, a, false, &out, &error), 0);
+	uint32_t *odd = uids_every(1, 2, (uint32_t)n, &d.n_expunged);
+	d.expunged = odd;
+	d.highestmodseq = 7;
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, &d, a, false, &out, &error), 0);
+	CU_ASSERT_EQUAL(out.len, 0);
+	CU_ASSERT_EQUAL(v->n_pending, n);
+	CU_ASSERT(view_holds(v, 1, 1, n)); /* numbers unchanged while held back */
+	struct mailbox_sync_delta none = {.highestmodseq = 7, .uidnext = (uint32_t)(n + 1)};
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, &none, a, true, &out, &error), 0);
+	const char *p = buf_cstr(&out);
+	if (qresync) {
+		char line[64];
+		snprintf(line, sizeof(line), "* VANISHED 1:%zu\r\n", n);
+		CU_ASSERT_STRING_EQUAL(p, line);
+	} else {
+		CU_ASSERT(read_expunges(&p, n, 1, n));
+		CU_ASSERT_EQUAL(*p, '\0');
+	}
+	CU_ASSERT_EQUAL(v->count, 0);
+	CU_ASSERT_EQUAL(v->n_pending, 0);
+	free(odd);
+	free(even);
+	buf_free(&out);
+	arena_free(&a);
+	mailbox_view_free(&v);
+}
+
+/*
+ * Even UIDs held back, then the session's own EXPUNGE of UIDs 1..n/2 (some held):
+ * its own are announced at once, later only the held ones it did not take.
+ */
+static void mass_pending_then_own(size_t n)
+{
+	struct mailbox_view *v = view_big(n);
+	struct arena *a = arena_new(0);
+	struct buf out = BUF_INIT;
+	const char *error;
+	struct mailbox_sync_delta d = {.highestmodseq = 6, .uidnext = (uint32_t)(n + 1)};
+	uint32_t *even = uids_every(2, 2, (uint32_t)n, &d.n_expunged);
+	d.expunged = even;
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, &d, a, false, &out, &error), 0);
+	size_t k;
+	uint32_t *low = uids_every(1, 1, (uint32_t)(n / 2), &k);
+	mailbox_view_expunge(v, low, k, &out);
+	const char *p = buf_cstr(&out);
+	CU_ASSERT(read_expunges(&p, n / 2, 1, n / 2));
+	CU_ASSERT_EQUAL(v->n_pending, n / 4);
+	buf_reset(&out);
+	struct mailbox_sync_delta none = {.highestmodseq = 6, .uidnext = (uint32_t)(n + 1)};
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, &none, a, true, &out, &error), 0);
+	/* The view is n/2+1..n at 1..n/2: even UID u is at u - n/2, highest first. */
+	p = buf_cstr(&out);
+	CU_ASSERT(read_expunges(&p, n / 2, 2, n / 4));
+	CU_ASSERT_EQUAL(*p, '\0');
+	CU_ASSERT(view_holds(v, (uint32_t)(n / 2 + 1), 2, n / 4));
+	free(low);
+	free(even);
+	buf_free(&out);
+	arena_free(&a);
+	mailbox_view_free(&v);
+}
+
+static void test_mass_expunge_100k(void)
+{
+	mass_own(100000);
+	mass_sync_half(100000);
+	mass_sync_held_all(100000, false);
+	mass_sync_held_all(100000, true);
+	mass_pending_then_own(100000);
+}
+
+static void test_mass_expunge_1m(void)
+{
+	mass_own(1000000);
+	mass_sync_half(1000000);
+	mass_sync_held_all(1000000, false);
+	mass_sync_held_all(1000000, true);
+	mass_pending_then_own(1000000);
+}
+
+/* A mailbox deleted under a big view: every message goes, once expunges may be sent. */
+static void test_mass_gone(void)
+{
+	struct mailbox_view *v = view_big(100000);
+	struct arena *a = arena_new(0);
+	struct buf out = BUF_INIT;
+	const char *error;
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, NULL, a, false, &out, &error), 0);
+	CU_ASSERT(v->gone);
+	CU_ASSERT_EQUAL(out.len, 0);
+	CU_ASSERT_EQUAL(v->count, 100000);
+	CU_ASSERT_EQUAL(mailbox_view_sync_delta(v, NULL, NULL, a, true, &out, &error), 0);
+	const char *p = buf_cstr(&out);
+	CU_ASSERT(read_expunges(&p, 100000, 1, 100000));
+	CU_ASSERT_EQUAL(*p, '\0');
+	CU_ASSERT_EQUAL(v->count, 0);
+	buf_free(&out);
+	arena_free(&a);
+	mailbox_view_free(&v);
+}
+
 static const struct unit_test mailbox_view_tests[] = {
         {"seq_lookup", test_seq_lookup},
         {"ranges", test_ranges},
@@ -275,8 +551,12 @@ static const struct unit_test mailbox_view_tests[] = {
         {"own_expunge", test_own_expunge},
         {"qresync_vanished", test_qresync_vanished},
         {"update_and_flags", test_update_and_flags},
+        {"update_all", test_update_all},
         {"permanentflags_by_rights", test_permanentflags_by_rights},
         {"recent", test_recent},
+        {"mass_expunge_100k", test_mass_expunge_100k},
+        {"mass_expunge_1m", test_mass_expunge_1m},
+        {"mass_gone", test_mass_gone},
         {NULL, NULL},
 };
 UNIT_SUITE("mailbox_view", mailbox_view_tests)

@@ -12,11 +12,14 @@
 int bench_connect_run(int argc, char **argv);
 int bench_lmtp_run(int argc, char **argv);
 int bench_imap_run(int argc, char **argv);
+int bench_view_run(int argc, char **argv);
 
 static const struct bench_mode bench_modes[] = {
         {"connect", "sequential connect+greeting+close cycles per second", bench_connect_run},
         {"lmtp", "LMTP deliveries: msgs/s, rcpts/s, latency (bench-lmtp.c)", bench_lmtp_run},
         {"imap", "IMAP session mix: ops/s, latency percentiles (bench-imap.c)", bench_imap_run},
+        {"view", "imapd's mailbox view in-process: mass expunge time per message (bench-view.c)",
+         bench_view_run},
         {NULL, NULL, NULL},
 };
 
